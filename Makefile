@@ -1,0 +1,106 @@
+# lkgate: see README.  `make` builds ./lkgate; `make check` runs every test
+# twice, plainly and under AddressSanitizer + UBSan.
+include config.mk
+
+BUILD		?= build/release
+SRCS		 = $(wildcard src/*.c)
+HDRS		 = $(wildcard include/*.h)
+LIBOBJS		 = $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/main.c,$(SRCS)))
+UNIT_SRCS	 = $(wildcard test/unit/test_*.c)
+UNIT_BINS	 = $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
+DEPCFLAGS	 = $(shell $(PKG_CONFIG) --cflags $(DEPS) 2>/dev/null)
+DEPLIBS		 = $(shell $(PKG_CONFIG) --libs $(DEPS) 2>/dev/null) $(MBEDTLS_LIBS)
+DEPS_STAMP	 = build/.deps-build
+TEST_STAMP	 = build/.deps-test
+
+.PHONY: all binary deps test-deps dev test check asan bench \
+	install uninstall clean headers-check check-includes lint-man \
+	run-tests
+
+all: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory binary
+
+# Installs missing Debian packages (and, for tests, npm packages) once.
+$(DEPS_STAMP): deploy/install-deps
+	sh deploy/install-deps build
+	@mkdir -p build && touch $@
+$(TEST_STAMP): deploy/install-deps test/emulator/package.json
+	sh deploy/install-deps test
+	@mkdir -p build && touch $@
+deps: $(DEPS_STAMP)
+test-deps: $(DEPS_STAMP) $(TEST_STAMP)
+
+# The dependency flags come from pkg-config, so everything that compiles
+# runs in a sub-make started after the packages are there.
+binary: $(BUILD)/lkgate
+	@if [ "$(BUILD)" = build/release ]; then cp $(BUILD)/lkgate lkgate; fi
+
+$(BUILD)/lkgate: $(LIBOBJS) $(BUILD)/main.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(LIBOBJS) $(BUILD)/main.o $(DEPLIBS)
+
+$(BUILD)/%.o: src/%.c $(HDRS) config.mk
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(DEPCFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/test/tap.o: test/tap.c test/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itest $(DEPCFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/test/test_%: test/unit/test_%.c $(BUILD)/test/tap.o $(LIBOBJS) $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Itest $(DEPCFLAGS) $(CFLAGS) -o $@ $< \
+	    $(BUILD)/test/tap.o $(LIBOBJS) $(DEPLIBS)
+
+# The whole suite against the binary of $(BUILD).
+run-tests: $(BUILD)/lkgate $(UNIT_BINS)
+	sh test/run $(BUILD)
+
+test: test-deps
+	@$(MAKE) --no-print-directory binary
+	@$(MAKE) --no-print-directory run-tests
+
+asan: test-deps
+	@$(MAKE) --no-print-directory BUILD=build/asan \
+	    OPTFLAGS="$(SANFLAGS)" LDFLAGS="$(SANFLAGS)" run-tests
+
+check: test asan
+
+# Development server: like `livekit-server --dev`.
+dev: all
+	./lkgate --dev
+
+bench: all $(TEST_STAMP)
+	sh test/bench/run
+
+headers-check: $(DEPS_STAMP)
+	@for h in $(HDRS); do \
+	    echo "#include \"$$(basename $$h)\"" | \
+	    $(CC) $(CPPFLAGS) $(DEPCFLAGS) $(CFLAGS) -x c -fsyntax-only - \
+	    || exit 1; done; echo "headers: each compiles on its own"
+
+# One module includes curl, one mbedTLS, one evhttp.
+check-includes:
+	@sh test/check-includes
+
+lint-man:
+	mandoc -T lint -W warning man/lkgate.8 man/lkgate.conf.5
+
+install: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory binary
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANPREFIX)/man8 \
+	    $(DESTDIR)$(MANPREFIX)/man5 $(DESTDIR)$(SYSCONFDIR)/lkgate
+	install -m 0755 lkgate $(DESTDIR)$(PREFIX)/bin/lkgate
+	install -m 0644 man/lkgate.8 $(DESTDIR)$(MANPREFIX)/man8/lkgate.8
+	install -m 0644 man/lkgate.conf.5 $(DESTDIR)$(MANPREFIX)/man5/lkgate.conf.5
+	@if [ -e $(DESTDIR)$(SYSCONFDIR)/lkgate/lkgate.conf ]; then \
+	    echo "keeping existing $(DESTDIR)$(SYSCONFDIR)/lkgate/lkgate.conf"; \
+	else install -m 0640 etc/lkgate.conf \
+	    $(DESTDIR)$(SYSCONFDIR)/lkgate/lkgate.conf; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/lkgate \
+	    $(DESTDIR)$(MANPREFIX)/man8/lkgate.8 \
+	    $(DESTDIR)$(MANPREFIX)/man5/lkgate.conf.5
+
+clean:
+	rm -rf build/release build/asan lkgate

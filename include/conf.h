@@ -1,0 +1,100 @@
+/*
+ * conf: lkgate's configuration, from a file, the environment and built-in
+ * defaults, driven by one table of options (conf.c).
+ *
+ * Pure: the environment is read through a lookup callback and nothing here
+ * touches the network or the clock, so tests can build any configuration.
+ * A struct conf is immutable once conf_load() returned it; a reload builds
+ * a new one and swaps it in.
+ */
+#ifndef LKGATE_CONF_H
+#define LKGATE_CONF_H
+
+#include <stddef.h>
+
+enum api_role { ROLE_APP, ROLE_ADMIN };
+
+struct api_key {
+	char		*name;
+	char		*key;
+	enum api_role	 role;
+};
+
+struct agent_profile {
+	char		*name;		/* profile name, e.g. "coach" */
+	char		**agents;	/* agent names, NULL-terminated */
+	size_t		 nagents;
+};
+
+struct conf {
+	/* listening */
+	char		*listen;		/* "host:port" as given */
+	char		*listen_host;		/* parsed */
+	int		 listen_port;
+	/* LiveKit */
+	char		*livekit_url;		/* returned to clients */
+	char		*livekit_api_url;	/* Twirp base, no trailing '/' */
+	char		*livekit_api_key;
+	char		*livekit_api_secret;
+	/* clients */
+	struct api_key	*api_keys;
+	size_t		 napi_keys;
+	/* tokens and rooms */
+	long long	 token_ttl;		/* seconds */
+	char		*room_prefix;
+	long long	 room_empty_timeout;	/* seconds */
+	long long	 room_departure_timeout;/* seconds */
+	long long	 room_max_participants;	/* 0: no limit */
+	struct agent_profile *agent_profiles;
+	size_t		 nagent_profiles;
+	/* limits and timeouts */
+	long long	 upstream_timeout_ms;
+	long long	 upstream_connect_timeout_ms;
+	long long	 upstream_max_connections;
+	long long	 request_timeout_ms;
+	long long	 max_body_bytes;
+	long long	 max_header_bytes;
+	long long	 max_inflight;
+	long long	 shutdown_grace_ms;
+	char		*log_level;
+	/* set by --dev */
+	int		 dev;
+};
+
+/* Looks up an environment variable; returns NULL when unset. */
+typedef const char *(*conf_getenv_fn)(void *arg, const char *name);
+
+/*
+ * Builds a configuration from the defaults, then the file at path (NULL:
+ * no file), then the environment, then derived values, and validates it.
+ * dev selects the development defaults of `lkgate --dev`.
+ *
+ * Returns a new struct conf (free with conf_free), or NULL with *err set
+ * to a message the caller frees, naming the file and line or the variable
+ * and what is wrong.  A missing file is an error only when must_exist.
+ */
+struct conf	*conf_load(const char *path, int must_exist, int dev,
+		    conf_getenv_fn, void *envarg, char **err);
+
+/* Frees a configuration; NULL is allowed. */
+void		 conf_free(struct conf *);
+
+/* Returns the API key entry whose secret equals key (constant time over
+ * every entry), or NULL. */
+const struct api_key *conf_api_key_match(const struct conf *, const char *key,
+		    size_t keylen);
+
+/* Returns the profile named name, or NULL. */
+const struct agent_profile *conf_profile_by_name(const struct conf *,
+		    const char *name);
+
+/*
+ * Calls fn once per option of the table, in table order, with its file key,
+ * its environment variable, its default as text ("" for none) and a one-line
+ * description.  Used by `lkgate --options` and the documentation tests.
+ */
+void		 conf_foreach_option(void (*fn)(void *arg, const char *key,
+		    const char *env, const char *def, const char *help),
+		    void *arg);
+
+#endif

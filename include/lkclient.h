@@ -1,0 +1,75 @@
+/*
+ * lkclient: LiveKit's Twirp services (RoomService, AgentDispatchService)
+ * and its health probe, over upstream.
+ *
+ * Each call is POST {api_url}/twirp/livekit.<Service>/<Method> with a JSON
+ * body and a fresh service token that carries only the grant that method
+ * needs (roomCreate, roomList, or roomAdmin + room), valid for ten
+ * minutes.  Twirp JSON errors and LiveKit's plain-text 401s are both
+ * understood and reduced to an lk_outcome.
+ */
+#ifndef LKGATE_LKCLIENT_H
+#define LKGATE_LKCLIENT_H
+
+#include <cjson/cJSON.h>
+
+struct upstream;
+struct conf;
+struct lkclient;
+struct lk_call;
+
+enum lk_method {
+	LK_CREATE_ROOM, LK_DELETE_ROOM, LK_LIST_ROOMS, LK_LIST_PARTICIPANTS,
+	LK_GET_PARTICIPANT, LK_REMOVE_PARTICIPANT, LK_UPDATE_ROOM_METADATA,
+	LK_CREATE_DISPATCH, LK_METHOD_COUNT
+};
+
+enum lk_outcome {
+	LK_OK,		/* 2xx with a JSON object body */
+	LK_NOT_FOUND,	/* Twirp not_found */
+	LK_REFUSED,	/* LiveKit unreachable: map to 503 */
+	LK_TIMEOUT,	/* no answer in time: map to 504 */
+	LK_UNAVAILABLE,	/* Twirp unavailable: map to 503 */
+	LK_REJECTED,	/* 401/403 from LiveKit: our key or secret is wrong */
+	LK_FAILED	/* any other error or unreadable answer: map to 502 */
+};
+
+struct lk_result {
+	enum lk_outcome	 outcome;
+	long		 http_status;	/* 0 when no response */
+	const char	*twirp_code;	/* e.g. "not_found"; NULL if none */
+	const char	*msg;		/* LiveKit's or curl's text; may be NULL */
+	const cJSON	*body;		/* LK_OK: the response object, borrowed
+					   for the callback's duration */
+	unsigned long	 elapsed_ms;
+};
+
+typedef void (*lk_done_fn)(void *arg, const struct lk_result *);
+
+/* Borrows up and conf; conf may be swapped later with lkclient_set_conf. */
+struct lkclient	*lkclient_new(struct upstream *, const struct conf *);
+void		 lkclient_free(struct lkclient *);
+void		 lkclient_set_conf(struct lkclient *, const struct conf *);
+
+/*
+ * Calls method with body (ownership taken; NULL sends {}).  room names the
+ * room for per-room grants (roomAdmin + room) and is ignored otherwise.
+ * done runs exactly once from the loop unless lk_cancel() comes first.
+ * Never returns NULL.
+ */
+struct lk_call	*lk_call(struct lkclient *, enum lk_method, const char *room,
+		    cJSON *body, lk_done_fn done, void *arg);
+
+/* Probes LiveKit's health endpoint (GET / on the API URL, no
+ * Authorization): LK_OK on 200, LK_UNAVAILABLE on another status. */
+struct lk_call	*lk_probe(struct lkclient *, lk_done_fn done, void *arg);
+
+/* Aborts a call; its done callback never runs. */
+void		 lk_cancel(struct lk_call *);
+
+/* "CreateRoom", ...; used in logs and metrics. */
+const char	*lk_method_name(enum lk_method);
+/* Short English text of an outcome, e.g. "LiveKit is unreachable". */
+const char	*lk_outcome_string(enum lk_outcome);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * lkgate: the one context struct, created by main and passed down.
+ */
+#ifndef LKGATE_LKGATE_H
+#define LKGATE_LKGATE_H
+
+#include <stdint.h>
+
+#define LKGATE_VERSION "0.1.0"
+
+struct event_base;
+struct conf;
+struct httpfront;
+struct upstream;
+struct lkclient;
+
+struct lkgate {
+	struct event_base	*base;
+	struct conf		*conf;		/* owned; swapped on reload */
+	struct httpfront	*front;
+	struct upstream		*up;
+	struct lkclient		*lk;
+	uint64_t		 started_ms;	/* monotonic */
+	int			 stopping;	/* set once a stop signal came */
+};
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * router: the route table and path matching.  Pure: no libevent.
+ *
+ * A pattern is a path whose segments are literals or ":name" parameters,
+ * which match one non-empty segment.  Matching is exact and case-sensitive;
+ * a trailing slash, an empty segment, "." or ".." never matches.
+ */
+#ifndef LKGATE_ROUTER_H
+#define LKGATE_ROUTER_H
+
+#include <stddef.h>
+
+#define ROUTER_MAX_PARAMS 4
+#define ROUTER_MAX_PARAM_LEN 256
+
+enum http_method {
+	M_GET = 1 << 0, M_HEAD = 1 << 1, M_POST = 1 << 2, M_PUT = 1 << 3,
+	M_DELETE = 1 << 4, M_OPTIONS = 1 << 5, M_PATCH = 1 << 6
+};
+
+/* Who may call a route. */
+enum route_auth {
+	AUTH_NONE,	/* anyone */
+	AUTH_API_KEY,	/* X-API-Key, app or admin */
+	AUTH_WEBHOOK	/* LiveKit's webhook signature, checked by the handler */
+};
+
+/* Rate-limit class of a route. */
+enum route_class { RC_DEFAULT, RC_AUTH, RC_TOKEN, RC_CREATE };
+
+struct rq;
+typedef void (*route_handler)(struct rq *);
+
+struct route {
+	int		 method;	/* one M_* bit */
+	const char	*pattern;	/* e.g. "/api/sessions/:id" */
+	const char	*name;		/* stable label for logs and metrics */
+	enum route_auth	 auth;
+	enum route_class rclass;
+	int		 json_body;	/* 1: the body must be JSON */
+	route_handler	 handler;
+};
+
+struct route_match {
+	const struct route *route;
+	size_t		 nparams;
+	char		 params[ROUTER_MAX_PARAMS][ROUTER_MAX_PARAM_LEN];
+};
+
+enum router_result { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_BAD_METHOD };
+
+/*
+ * Matches method (one M_* bit) and the path part of a request target (no
+ * query) against the table of n routes.  Parameters are percent-decoded;
+ * a decoded parameter holding NUL or '/', or longer than
+ * ROUTER_MAX_PARAM_LEN - 1, does not match.  On ROUTER_BAD_METHOD *allow
+ * holds the M_* bits the path accepts (OPTIONS excluded).
+ */
+enum router_result router_match(const struct route *table, size_t n,
+		    int method, const char *path, struct route_match *m,
+		    int *allow);
+
+/* Writes the methods of mask as "GET, POST" into buf (NUL-terminated). */
+void		 router_allow_string(int mask, char *buf, size_t len);
+
+/* Returns the M_* bit of a method name, or 0. */
+int		 router_method_from_name(const char *);
+
+#endif

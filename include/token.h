@@ -1,0 +1,122 @@
+/*
+ * token: JSON Web Tokens.  Signs LiveKit access tokens (HS256, the claim
+ * names of livekit/protocol auth/grants.go) and verifies inbound tokens
+ * (HS256, RS256, ES256) with the time passed in.  Pure: no clock, no
+ * randomness, no I/O.
+ */
+#ifndef LKGATE_TOKEN_H
+#define LKGATE_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+/* Upper bound on the length of a token we accept (header + payload +
+ * signature). */
+#define TOKEN_MAX_LEN 8192
+
+/* A tri-state for LiveKit's pointer booleans: absent, false or true. */
+enum tri { TRI_ABSENT = -1, TRI_FALSE = 0, TRI_TRUE = 1 };
+
+/* The `video` grant.  Plain booleans are emitted only when true; tri-state
+ * ones only when not TRI_ABSENT; strings only when non-NULL. */
+struct lk_video_grant {
+	int		 room_create;
+	int		 room_list;
+	int		 room_record;
+	int		 room_admin;
+	int		 room_join;
+	const char	*room;
+	enum tri	 can_publish;
+	enum tri	 can_subscribe;
+	enum tri	 can_publish_data;
+	enum tri	 can_update_own_metadata;
+	const char *const *can_publish_sources; /* NULL-terminated, or NULL */
+	int		 hidden;
+	int		 recorder;
+	int		 agent;
+};
+
+struct lk_claims {
+	const char	*identity;	/* `sub`; NULL for service tokens */
+	const char	*name;		/* NULL: absent */
+	const char	*metadata;	/* NULL: absent */
+	const char *const *attributes;	/* key, value, ..., NULL; or NULL */
+	const char	*kind;		/* e.g. "standard"; NULL: absent */
+	struct lk_video_grant video;
+	int		 has_video;	/* 0: no `video` claim at all */
+	const char	*sha256;	/* webhook body hash; NULL: absent */
+};
+
+/*
+ * Returns a compact HS256 JWT (caller frees) with iss = api_key, sub,
+ * nbf = now, exp = now + ttl and the claims given.  The HMAC key is the
+ * raw secret bytes.
+ */
+char	*token_sign_livekit(const char *api_key, const void *secret,
+	    size_t secretlen, const struct lk_claims *, int64_t now,
+	    int64_t ttl);
+
+enum token_alg { TOKEN_HS256, TOKEN_RS256, TOKEN_ES256 };
+
+struct crypto_pk;
+
+/* One verification key.  The algorithm is pinned to the key: a token whose
+ * header names another algorithm is refused. */
+struct token_key {
+	enum token_alg	 alg;
+	char		*kid;		/* NULL: matches any kid */
+	unsigned char	*secret;	/* HS256 */
+	size_t		 secretlen;
+	struct crypto_pk *pk;		/* RS256, ES256 */
+};
+
+struct token_keyset {
+	struct token_key *keys;
+	size_t		 nkeys;
+};
+
+enum token_err {
+	TOKEN_OK, TOKEN_MALFORMED, TOKEN_TOO_LARGE, TOKEN_BAD_ALG,
+	TOKEN_NO_KEY, TOKEN_BAD_SIGNATURE, TOKEN_EXPIRED, TOKEN_NOT_YET_VALID,
+	TOKEN_NO_EXP, TOKEN_BAD_ISSUER, TOKEN_BAD_AUDIENCE, TOKEN_BAD_HASH
+};
+
+struct token_verify_opts {
+	int64_t		 now;
+	int64_t		 leeway;	/* seconds allowed on exp and nbf */
+	const char	*issuer;	/* NULL: not checked */
+	const char	*audience;	/* NULL: not checked; else `aud` (string
+					   or array) must hold it */
+	int		 require_exp;
+};
+
+/* A short English description, e.g. "token has expired". */
+const char *token_err_string(enum token_err);
+
+/*
+ * Verifies a compact JWS of len bytes: three base64url segments, a JSON
+ * object header whose `alg` is the key's (no "none"), the signature, then
+ * exp / nbf / iss / aud.  When the header has a kid only keys with that
+ * kid (or with no kid) are tried.  On TOKEN_OK *claims receives the payload
+ * object (caller frees with cJSON_Delete); otherwise *claims is NULL.
+ */
+enum token_err token_verify(const struct token_keyset *, const char *jwt,
+	    size_t len, const struct token_verify_opts *, cJSON **claims);
+
+/*
+ * Verifies a LiveKit webhook: auth is the raw Authorization header (a bare
+ * JWT: a "Bearer " prefix fails like any malformed token), HS256 with
+ * secret, `iss` must equal api_key, and the `sha256` claim must equal the
+ * standard base64 of SHA-256 over the body bytes (compared in constant
+ * time).
+ */
+enum token_err token_verify_webhook(const char *api_key, const void *secret,
+	    size_t secretlen, const char *auth, size_t authlen,
+	    const void *body, size_t bodylen, int64_t now, int64_t leeway);
+
+/* Frees the members of a key (not the key itself); NULL members allowed. */
+void	 token_key_clear(struct token_key *);
+
+#endif

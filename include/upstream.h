@@ -1,0 +1,70 @@
+/*
+ * upstream: asynchronous HTTP client, libcurl's multi interface driven by
+ * the libevent loop.  The only module that includes curl.h.
+ *
+ * One struct upstream per process: its multi handle is the keep-alive
+ * pool.  Every call has a total timeout, a capped response, and completes
+ * exactly once: its done callback runs from the event loop (never from
+ * inside upstream_start) unless the call is cancelled first.
+ */
+#ifndef LKGATE_UPSTREAM_H
+#define LKGATE_UPSTREAM_H
+
+#include <stddef.h>
+
+struct event_base;
+struct upstream;
+struct up_call;
+
+enum up_status {
+	UP_OK,		/* an HTTP response arrived (any status) */
+	UP_REFUSED,	/* could not connect or resolve */
+	UP_TIMEOUT,	/* no complete answer within timeout_ms */
+	UP_TOO_LARGE,	/* the response body went over max_response */
+	UP_ERROR	/* anything else (reset, protocol error, ...) */
+};
+
+struct up_result {
+	enum up_status	 status;
+	long		 http_status;	/* when UP_OK */
+	const char	*body;		/* NUL-terminated, borrowed */
+	size_t		 bodylen;
+	const char	*content_type;	/* borrowed; NULL when none */
+	const char	*error;		/* curl's text when not UP_OK */
+	unsigned long	 elapsed_ms;
+	int		 retried;	/* 1 when a retry was made */
+};
+
+/* Borrowed for the duration of upstream_start() only: it copies. */
+struct up_request {
+	const char	*method;	/* "GET" or "POST" */
+	const char	*url;
+	const char *const *headers;	/* "Name: value", NULL-terminated */
+	const char	*body;		/* POST body, may be NULL */
+	size_t		 bodylen;
+	long		 timeout_ms;	/* total; required, > 0 */
+	long		 connect_timeout_ms;
+	size_t		 max_response;	/* body cap in bytes, > 0 */
+	int		 idempotent;	/* retry once on a stale connection */
+};
+
+typedef void (*up_done_fn)(void *arg, const struct up_result *);
+
+/* Returns a client on base; max_conns bounds parallel connections to one
+ * host.  NULL with a log line when curl refuses to initialise. */
+struct upstream	*upstream_new(struct event_base *, long max_conns);
+/* Cancels every call (no done callbacks) and frees; base must be alive. */
+void		 upstream_free(struct upstream *);
+
+/* Starts a call; never returns NULL (a call that cannot start completes
+ * with UP_ERROR from the loop). */
+struct up_call	*upstream_start(struct upstream *, const struct up_request *,
+		    up_done_fn, void *arg);
+/* Aborts a call that has not completed; its done callback never runs. */
+void		 upstream_cancel(struct up_call *);
+/* Calls started and not yet completed or cancelled. */
+size_t		 upstream_inflight(const struct upstream *);
+/* TCP connections opened so far (for tests and metrics). */
+unsigned long	 upstream_connects(const struct upstream *);
+
+#endif

@@ -1,0 +1,237 @@
+/*
+ * log: JSON lines on stderr.  The level is the only global state.  Each
+ * line is built in one buffer and written with one write(2), so lines from
+ * a crash handler or a child never interleave mid-line.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+
+#define LOG_LINE_MAX 4096
+
+static enum log_level log_threshold = LOG_INFO;
+
+static const char *const level_names[] = { "debug", "info", "warn", "error" };
+
+struct line {
+	char	buf[LOG_LINE_MAX];
+	size_t	len;
+	int	truncated;
+};
+
+void
+log_set_level(enum log_level l)
+{
+	log_threshold = l;
+}
+
+enum log_level
+log_get_level(void)
+{
+	return log_threshold;
+}
+
+int
+log_level_parse(const char *s, enum log_level *out)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+		if (strcmp(s, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void
+line_putc(struct line *l, char c)
+{
+	/* Keep room for the closing "}\n". */
+	if (l->len + 3 >= sizeof(l->buf)) {
+		l->truncated = 1;
+		return;
+	}
+	l->buf[l->len++] = c;
+}
+
+static void
+line_puts(struct line *l, const char *s)
+{
+	while (*s != '\0')
+		line_putc(l, *s++);
+}
+
+/* Appends s as the inside of a JSON string. */
+static void
+line_put_escaped(struct line *l, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char c;
+
+	for (; (c = (unsigned char)*s) != '\0'; s++) {
+		if (c == '"' || c == '\\') {
+			line_putc(l, '\\');
+			line_putc(l, (char)c);
+		} else if (c < 0x20 || c == 0x7f) {
+			line_puts(l, "\\u00");
+			line_putc(l, hex[c >> 4]);
+			line_putc(l, hex[c & 15]);
+		} else
+			line_putc(l, (char)c);
+	}
+}
+
+static void
+line_begin(struct line *l, enum log_level level)
+{
+	char ts[64];
+	struct timespec now;
+	struct tm tm;
+
+	l->len = 0;
+	l->truncated = 0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
+	line_puts(l, "{\"ts\":\"");
+	line_puts(l, ts);
+	line_puts(l, "\",\"level\":\"");
+	line_puts(l, level_names[level]);
+	line_putc(l, '"');
+}
+
+static void
+line_end(struct line *l)
+{
+	ssize_t n;
+	size_t off = 0;
+
+	if (l->truncated)
+		line_puts(l, ",\"truncated\":true");
+	l->buf[l->len++] = '}';
+	l->buf[l->len++] = '\n';
+	while (off < l->len) {
+		n = write(STDERR_FILENO, l->buf + off, l->len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+}
+
+static void
+log_vmsg(enum log_level level, const char *fmt, va_list ap)
+{
+	struct line l;
+	char msg[LOG_LINE_MAX / 2];
+	int saved = errno;
+
+	if (level < log_threshold)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	line_begin(&l, level);
+	line_puts(&l, ",\"msg\":\"");
+	line_put_escaped(&l, msg);
+	line_putc(&l, '"');
+	line_end(&l);
+	errno = saved;
+}
+
+#define LOG_FN(fn, level)				\
+void							\
+fn(const char *fmt, ...)				\
+{							\
+	va_list ap;					\
+							\
+	va_start(ap, fmt);				\
+	log_vmsg(level, fmt, ap);			\
+	va_end(ap);					\
+}
+LOG_FN(log_debug, LOG_DEBUG)
+LOG_FN(log_info, LOG_INFO)
+LOG_FN(log_warn, LOG_WARN)
+LOG_FN(log_error, LOG_ERROR)
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(LOG_ERROR, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+log_event(enum log_level level, const char *name, ...)
+{
+	struct line l;
+	va_list ap;
+	const char *key, *type, *s;
+	char num[32];
+
+	if (level < log_threshold)
+		return;
+	line_begin(&l, level);
+	line_puts(&l, ",\"event\":\"");
+	line_put_escaped(&l, name);
+	line_putc(&l, '"');
+	va_start(ap, name);
+	while ((key = va_arg(ap, const char *)) != NULL) {
+		type = va_arg(ap, const char *);
+		line_puts(&l, ",\"");
+		line_put_escaped(&l, key);
+		line_puts(&l, "\":");
+		if (type[0] == 'i') {
+			snprintf(num, sizeof(num), "%lld", va_arg(ap, long long));
+			line_puts(&l, num);
+		} else if ((s = va_arg(ap, const char *)) == NULL)
+			line_puts(&l, "null");
+		else {
+			line_putc(&l, '"');
+			line_put_escaped(&l, s);
+			line_putc(&l, '"');
+		}
+	}
+	va_end(ap);
+	line_end(&l);
+}
+
+static void
+log_from_libevent(int severity, const char *msg)
+{
+	switch (severity) {
+	case EVENT_LOG_DEBUG:
+		log_debug("libevent: %s", msg);
+		break;
+	case EVENT_LOG_MSG:
+		log_info("libevent: %s", msg);
+		break;
+	case EVENT_LOG_WARN:
+		log_warn("libevent: %s", msg);
+		break;
+	default:
+		log_error("libevent: %s", msg);
+		break;
+	}
+}
+
+void
+log_hook_libevent(void)
+{
+	event_set_log_callback(log_from_libevent);
+}

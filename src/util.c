@@ -1,0 +1,186 @@
+/*
+ * util: allocation wrappers, clocks, UUIDs, integer parsing and random
+ * bytes.  See util.h.
+ */
+#include <sys/random.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <uuid/uuid.h>
+
+#include "log.h"
+#include "util.h"
+
+void *
+xmalloc(size_t n)
+{
+	void *p;
+
+	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
+		fatal("out of memory allocating %zu bytes", n);
+	return p;
+}
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+	void *p;
+
+	if ((p = calloc(nmemb == 0 ? 1 : nmemb, size == 0 ? 1 : size)) == NULL)
+		fatal("out of memory allocating %zu x %zu bytes", nmemb, size);
+	return p;
+}
+
+void *
+xrealloc(void *old, size_t n)
+{
+	void *p;
+
+	if ((p = realloc(old, n == 0 ? 1 : n)) == NULL)
+		fatal("out of memory reallocating %zu bytes", n);
+	return p;
+}
+
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+char *
+xstrndup(const char *s, size_t n)
+{
+	char *p;
+
+	p = xmalloc(n + 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *
+xvasprintf(const char *fmt, va_list ap)
+{
+	char *p;
+
+	if (vasprintf(&p, fmt, ap) == -1)
+		fatal("out of memory formatting a string");
+	return p;
+}
+
+char *
+xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	p = xvasprintf(fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+uint64_t
+util_mono_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("clock_gettime: %s", strerror(errno));
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+int64_t
+util_wall_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+void
+util_uuid_random(char out[UUID_STR_LEN])
+{
+	uuid_t u;
+
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, out);
+}
+
+int
+util_uuid_v5(const char *ns, const char *name, size_t namelen,
+    char out[UUID_STR_LEN])
+{
+	uuid_t nsu, u;
+
+	if (!util_is_uuid(ns) || uuid_parse(ns, nsu) != 0)
+		return -1;
+	uuid_generate_sha1(u, nsu, name, namelen);
+	uuid_unparse_lower(u, out);
+	return 0;
+}
+
+int
+util_is_uuid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < 36; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return 0;
+		} else if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	}
+	return s[36] == '\0';
+}
+
+int
+util_parse_ll(const char *s, long long min, long long max, long long *out,
+    const char **why)
+{
+	char *end;
+	long long v;
+
+	/* strtoll would skip leading space and accept a '+'. */
+	if (!((*s >= '0' && *s <= '9') || (*s == '-' && s[1] != '\0'))) {
+		*why = "is not a whole number";
+		return -1;
+	}
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end != '\0') {
+		*why = "is not a whole number";
+		return -1;
+	}
+	if ((errno == ERANGE && v < 0) || v < min) {
+		*why = "is too small";
+		return -1;
+	}
+	if (errno == ERANGE || v > max) {
+		*why = "is too large";
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+void
+util_random_bytes(void *buf, size_t len)
+{
+	unsigned char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = getrandom(p, len, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			fatal("getrandom: %s", strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+}
