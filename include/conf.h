@@ -14,9 +14,17 @@
 
 enum api_role { ROLE_APP, ROLE_ADMIN };
 
+/* Longest API key accepted, in bytes (the shortest is 16). */
+#define CONF_API_KEY_MAX 256
+
+/*
+ * key is zero-padded to CONF_API_KEY_MAX + 1 bytes, so that matching reads
+ * the same number of bytes whatever the key.
+ */
 struct api_key {
 	char		*name;
 	char		*key;
+	size_t		 keylen;
 	enum api_role	 role;
 };
 

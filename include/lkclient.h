@@ -11,6 +11,8 @@
 #ifndef LKGATE_LKCLIENT_H
 #define LKGATE_LKCLIENT_H
 
+#include <stddef.h>
+
 #include <cjson/cJSON.h>
 
 struct upstream;
@@ -48,7 +50,10 @@ typedef void (*lk_done_fn)(void *arg, const struct lk_result *);
 
 /* Borrows up and conf; conf may be swapped later with lkclient_set_conf. */
 struct lkclient	*lkclient_new(struct upstream *, const struct conf *);
+/* Cancels pending calls (no callbacks) and frees; before upstream_free.
+ * NULL is allowed. */
 void		 lkclient_free(struct lkclient *);
+/* Uses cf for calls started from now on and drops cached tokens. */
 void		 lkclient_set_conf(struct lkclient *, const struct conf *);
 
 /*
@@ -64,12 +69,32 @@ struct lk_call	*lk_call(struct lkclient *, enum lk_method, const char *room,
  * Authorization): LK_OK on 200, LK_UNAVAILABLE on another status. */
 struct lk_call	*lk_probe(struct lkclient *, lk_done_fn done, void *arg);
 
-/* Aborts a call; its done callback never runs. */
+/* Aborts a call; its done callback never runs.  NULL is allowed, and so
+ * is a call from inside that call's own done callback (a no-op). */
 void		 lk_cancel(struct lk_call *);
 
 /* "CreateRoom", ...; used in logs and metrics. */
 const char	*lk_method_name(enum lk_method);
 /* Short English text of an outcome, e.g. "LiveKit is unreachable". */
 const char	*lk_outcome_string(enum lk_outcome);
+
+/*
+ * For tests: how lk_call reduces an HTTP answer (status, Content-Type,
+ * body of len bytes) to an outcome.  A 2xx needs a JSON object body; a
+ * non-2xx is read as a Twirp error {"code","msg"} when it is one, else by
+ * its status (401/403: LK_REJECTED, 503: LK_UNAVAILABLE, others, 404
+ * included: LK_FAILED) with msg the first line of a text body.  Messages
+ * are trimmed, cut to 200 bytes and stripped of control characters.
+ * Fills *out; the caller releases it with lk_answer_clear().
+ */
+struct lk_answer {
+	enum lk_outcome	 outcome;
+	cJSON		*body;		/* LK_OK: the object; owned */
+	char		*twirp_code;	/* owned; NULL if none */
+	char		*msg;		/* owned; NULL if none */
+};
+void		 lk_map_answer(long http_status, const char *content_type,
+		    const char *body, size_t bodylen, struct lk_answer *out);
+void		 lk_answer_clear(struct lk_answer *);
 
 #endif

@@ -24,6 +24,7 @@ enum up_status {
 	UP_ERROR	/* anything else (reset, protocol error, ...) */
 };
 
+/* What a done callback gets; valid only during the callback. */
 struct up_result {
 	enum up_status	 status;
 	long		 http_status;	/* when UP_OK */
@@ -50,17 +51,30 @@ struct up_request {
 
 typedef void (*up_done_fn)(void *arg, const struct up_result *);
 
-/* Returns a client on base; max_conns bounds parallel connections to one
- * host.  NULL with a log line when curl refuses to initialise. */
+/*
+ * Returns a client on base; max_conns bounds parallel connections to one
+ * host and the size of the keep-alive pool (<= 0: no bound, pool of 16).
+ * Calls curl_global_init() itself (reference-counted since curl 7.84), so
+ * create it before starting any thread.  NULL with a log line when curl
+ * refuses to initialise.
+ */
 struct upstream	*upstream_new(struct event_base *, long max_conns);
-/* Cancels every call (no done callbacks) and frees; base must be alive. */
+/* Cancels every call (no done callbacks) and frees; base must be alive.
+ * Not from inside a done callback.  NULL is allowed. */
 void		 upstream_free(struct upstream *);
 
-/* Starts a call; never returns NULL (a call that cannot start completes
- * with UP_ERROR from the loop). */
+/* Starts a call; never returns NULL.  A call that cannot start (an
+ * invalid request: no URL, a method other than GET or POST, timeout_ms or
+ * max_response of 0; or curl refusing) completes with UP_ERROR from the
+ * loop.  Done callbacks may start and cancel calls. */
 struct up_call	*upstream_start(struct upstream *, const struct up_request *,
 		    up_done_fn, void *arg);
-/* Aborts a call that has not completed; its done callback never runs. */
+/* Returns a call that completes with UP_ERROR and error = why (copied)
+ * from the loop: for callers that find they cannot make a request. */
+struct up_call	*upstream_fail(struct upstream *, const char *why,
+		    up_done_fn, void *arg);
+/* Aborts a call that has not completed; its done callback never runs.
+ * NULL is allowed; from inside the call's own done callback, a no-op. */
 void		 upstream_cancel(struct up_call *);
 /* Calls started and not yet completed or cancelled. */
 size_t		 upstream_inflight(const struct upstream *);

@@ -1,0 +1,36 @@
+/*
+ * jointoken: the participant access tokens lkgate hands to clients, with
+ * the grants the official SDKs give a normal participant: roomJoin for one
+ * room, publish, subscribe and data allowed.  Pure: time comes in.
+ */
+#ifndef LKGATE_JOINTOKEN_H
+#define LKGATE_JOINTOKEN_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+struct conf;
+
+struct join_request {
+	const char	*room;		/* required */
+	const char	*identity;	/* required */
+	const char	*name;		/* NULL: none */
+	const char	*metadata;	/* NULL: none */
+	const cJSON	*attributes;	/* object of strings, or NULL */
+};
+
+/* Returns a signed token (caller frees) valid for conf->token_ttl seconds
+ * from now, and its expiry in *expires_at. */
+char	*jointoken_sign(const struct conf *, const struct join_request *,
+	    int64_t now, int64_t *expires_at);
+
+/*
+ * Returns the answer of the token routes (caller frees):
+ * {"token","url","room_name","identity","expires_at","server_url",
+ *  "participant_token"}; takes ownership of token.
+ */
+cJSON	*jointoken_answer(const struct conf *, const struct join_request *,
+	    char *token, int64_t expires_at);
+
+#endif

@@ -1,0 +1,78 @@
+/*
+ * jointoken: signs participant tokens and shapes the token routes' answer.
+ * The answer carries both lkgate's names (token, url) and LiveKit's
+ * standard token-endpoint names (participant_token, server_url) so that
+ * LiveKit client SDKs can use the route as their token source directly.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "json.h"
+#include "jointoken.h"
+#include "token.h"
+#include "util.h"
+
+/* Flattens an object of strings into key, value, ..., NULL (borrowed). */
+static const char **
+flatten_attributes(const cJSON *attrs)
+{
+	const cJSON *it;
+	const char **v;
+	size_t n = 0;
+
+	if (attrs == NULL)
+		return NULL;
+	v = xcalloc((size_t)cJSON_GetArraySize(attrs) * 2 + 1, sizeof(*v));
+	cJSON_ArrayForEach(it, attrs) {
+		v[n++] = it->string;
+		v[n++] = it->valuestring;
+	}
+	v[n] = NULL;
+	return v;
+}
+
+char *
+jointoken_sign(const struct conf *c, const struct join_request *jr,
+    int64_t now, int64_t *expires_at)
+{
+	struct lk_claims claims = { 0 };
+	const char **attrs;
+	char *tok;
+
+	claims.identity = jr->identity;
+	claims.name = jr->name;
+	claims.metadata = jr->metadata;
+	claims.has_video = 1;
+	claims.video.room_join = 1;
+	claims.video.room = jr->room;
+	claims.video.can_publish = TRI_TRUE;
+	claims.video.can_subscribe = TRI_TRUE;
+	claims.video.can_publish_data = TRI_TRUE;
+	claims.video.can_update_own_metadata = TRI_ABSENT;
+	attrs = flatten_attributes(jr->attributes);
+	claims.attributes = attrs;
+	tok = token_sign_livekit(c->livekit_api_key, c->livekit_api_secret,
+	    strlen(c->livekit_api_secret), &claims, now, c->token_ttl);
+	free(attrs);
+	*expires_at = now + c->token_ttl;
+	return tok;
+}
+
+cJSON *
+jointoken_answer(const struct conf *c, const struct join_request *jr,
+    char *token, int64_t expires_at)
+{
+	cJSON *o;
+
+	o = json_new_object();
+	json_add_string(o, "token", token);
+	json_add_string(o, "url", c->livekit_url);
+	json_add_string(o, "room_name", jr->room);
+	json_add_string(o, "identity", jr->identity);
+	json_add_int(o, "expires_at", expires_at);
+	json_add_string(o, "server_url", c->livekit_url);
+	json_add_string(o, "participant_token", token);
+	free(token);
+	return o;
+}

@@ -1,0 +1,491 @@
+/*
+ * json: a strict front end to cJSON, and typed getters and constructors.
+ *
+ * cJSON is lenient in ways that let two parsers read one body two ways:
+ * it keeps repeated keys, skips any control byte as whitespace and a
+ * leading BOM, accepts raw control characters inside strings, numbers
+ * such as "01" or "1.", and truncates a string at an escaped NUL.  So
+ * before cJSON sees a body we check its UTF-8 and scan it once for those
+ * cases and for nesting depth (which also bounds cJSON's recursion); after
+ * parsing we walk the tree for repeated keys.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "log.h"
+#include "util.h"
+
+/* Doubles hold every integer of smaller magnitude exactly. */
+#define JSON_SAFE_INT	9007199254740992.0	/* 2^53 */
+
+static const char *const json_err_strings[] = {
+	[JSON_OK] = "ok",
+	[JSON_NOT_UTF8] = "body is not valid UTF-8",
+	[JSON_SYNTAX] = "body is not valid JSON",
+	[JSON_TOO_DEEP] = "body nests too deeply",
+	[JSON_DUP_KEY] = "body repeats a key within an object",
+	[JSON_NOT_OBJECT] = "body is not a JSON object",
+};
+
+const char *
+json_err_string(enum json_err err)
+{
+	if ((size_t)err >= NELEM(json_err_strings))
+		return "unknown JSON error";
+	return json_err_strings[err];
+}
+
+/*
+ * Returns the length of the well-formed UTF-8 sequence at s (RFC 3629
+ * table 3-7: no overlongs, no surrogates, nothing above U+10FFFF), or 0.
+ */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need, i;
+
+	if (c == 0)
+		return 0;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		need = 1;
+	else if (c >= 0xe0 && c <= 0xef) {
+		need = 2;
+		if (c == 0xe0)
+			lo = 0xa0;	/* overlong */
+		else if (c == 0xed)
+			hi = 0x9f;	/* surrogates */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 3;
+		if (c == 0xf0)
+			lo = 0x90;	/* overlong */
+		else if (c == 0xf4)
+			hi = 0x8f;	/* above U+10FFFF */
+	} else
+		return 0;
+	if (n <= need || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i <= need; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return need + 1;
+}
+
+int
+json_utf8_valid(const char *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	size_t i, n;
+
+	for (i = 0; i < len; i += n)
+		if ((n = utf8_seq(s + i, len - i)) == 0)
+			return 0;
+	return 1;
+}
+
+/* Returns the index just past the closing quote of the string whose body
+ * starts at s[i], or 0 for a raw control byte, an escaped NUL or no end. */
+static size_t
+scan_string(const unsigned char *s, size_t len, size_t i)
+{
+	while (i < len) {
+		if (s[i] == '"')
+			return i + 1;
+		if (s[i] < 0x20)
+			return 0;
+		if (s[i] != '\\') {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len)
+			return 0;
+		if (s[i + 1] != 'u') {
+			i += 2;		/* cJSON checks the escape letter */
+			continue;
+		}
+		if (len - i < 6 || memcmp(s + i + 2, "0000", 4) == 0)
+			return 0;
+		i += 6;
+	}
+	return 0;
+}
+
+static size_t
+scan_digits(const unsigned char *s, size_t len, size_t i)
+{
+	while (i < len && s[i] >= '0' && s[i] <= '9')
+		i++;
+	return i;
+}
+
+/* Returns the length of the RFC 8259 number at s, or 0 when the run of
+ * number characters there is not one. */
+static size_t
+scan_number(const unsigned char *s, size_t len)
+{
+	size_t i = 0, j;
+
+	if (i < len && s[i] == '-')
+		i++;
+	if (i < len && s[i] == '0')
+		i++;
+	else if (i < len && s[i] >= '1' && s[i] <= '9')
+		i = scan_digits(s, len, i);
+	else
+		return 0;
+	if (i < len && s[i] == '.') {
+		if ((j = scan_digits(s, len, i + 1)) == i + 1)
+			return 0;
+		i = j;
+	}
+	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < len && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if ((j = scan_digits(s, len, i)) == i)
+			return 0;
+		i = j;
+	}
+	/* "01", "1.2.3" or "1e5e5" would otherwise be half-read by cJSON. */
+	if (i < len && strchr("0123456789+-.eE", s[i]) != NULL && s[i] != 0)
+		return 0;
+	return i;
+}
+
+/* Scans the text outside strings for what cJSON would let through. */
+static enum json_err
+scan_text(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n;
+	int depth = 0;
+
+	while (i < len) {
+		if (s[i] == '"') {
+			if ((i = scan_string(s, len, i + 1)) == 0)
+				return JSON_SYNTAX;
+			continue;
+		}
+		if (s[i] == '-' || (s[i] >= '0' && s[i] <= '9')) {
+			if ((n = scan_number(s + i, len - i)) == 0)
+				return JSON_SYNTAX;
+			i += n;
+			continue;
+		}
+		if (s[i] == '[' || s[i] == '{') {
+			if (++depth > JSON_MAX_DEPTH)
+				return JSON_TOO_DEEP;
+		} else if (s[i] == ']' || s[i] == '}') {
+			if (depth > 0)
+				depth--;
+		} else if (s[i] >= 0x80 || (s[i] < 0x20 && s[i] != '\t' &&
+		    s[i] != '\n' && s[i] != '\r'))
+			return JSON_SYNTAX;
+		i++;
+	}
+	return JSON_OK;
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	const char *const *ka = a, *const *kb = b;
+
+	return strcmp(*ka, *kb);
+}
+
+/* Returns 1 when the object v has two members with the same name. */
+static int
+has_dup_member(const cJSON *v)
+{
+	const cJSON *c;
+	const char **keys;
+	size_t n = 0, i;
+	int dup = 0;
+
+	for (c = v->child; c != NULL; c = c->next)
+		n++;
+	if (n < 2)
+		return 0;
+	/* Sorting keeps a body with many keys from costing n^2. */
+	keys = xcalloc(n, sizeof(*keys));
+	for (c = v->child, i = 0; c != NULL; c = c->next, i++)
+		keys[i] = c->string;
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (i = 1; i < n && !dup; i++)
+		dup = strcmp(keys[i - 1], keys[i]) == 0;
+	free(keys);
+	return dup;
+}
+
+/* Returns 1 when any object within v repeats a key.  The recursion is
+ * bounded by JSON_MAX_DEPTH, checked before parsing. */
+static int
+has_dup_key(const cJSON *v)
+{
+	const cJSON *c;
+
+	if (cJSON_IsObject(v) && has_dup_member(v))
+		return 1;
+	if (cJSON_IsObject(v) || cJSON_IsArray(v))
+		for (c = v->child; c != NULL; c = c->next)
+			if (has_dup_key(c))
+				return 1;
+	return 0;
+}
+
+/* Parses what scan_text accepted; only JSON whitespace may follow. */
+static cJSON *
+parse_scanned(const char *buf, size_t len)
+{
+	const char *end = NULL;
+	char *copy;
+	cJSON *v;
+
+	copy = xmalloc(len + 1);
+	memcpy(copy, buf, len);
+	copy[len] = '\0';
+	v = cJSON_ParseWithLengthOpts(copy, len, &end, 0);
+	if (v != NULL) {
+		while (end < copy + len && strchr(" \t\n\r", *end) != NULL &&
+		    *end != '\0')
+			end++;
+		if (end != copy + len) {
+			cJSON_Delete(v);
+			v = NULL;
+		}
+	}
+	free(copy);
+	return v;
+}
+
+cJSON *
+json_parse_strict(const char *buf, size_t len, int want_object,
+    enum json_err *err)
+{
+	enum json_err e;
+	cJSON *v = NULL;
+
+	if (buf == NULL)
+		e = JSON_SYNTAX;
+	else if (!json_utf8_valid(buf, len))
+		e = JSON_NOT_UTF8;
+	else
+		e = scan_text((const unsigned char *)buf, len);
+	if (e == JSON_OK && (v = parse_scanned(buf, len)) == NULL)
+		e = JSON_SYNTAX;
+	if (e == JSON_OK && has_dup_key(v))
+		e = JSON_DUP_KEY;
+	if (e == JSON_OK && want_object && !cJSON_IsObject(v))
+		e = JSON_NOT_OBJECT;
+	if (e != JSON_OK) {
+		cJSON_Delete(v);
+		v = NULL;
+	}
+	*err = e;
+	return v;
+}
+
+/* Returns obj's member key, or NULL when absent or JSON null. */
+static const cJSON *
+member(const cJSON *obj, const char *key)
+{
+	const cJSON *v;
+
+	if (obj == NULL || key == NULL || !cJSON_IsObject(obj))
+		return NULL;
+	v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (v == NULL || cJSON_IsNull(v))
+		return NULL;
+	return v;
+}
+
+enum json_get
+json_get_string(const cJSON *obj, const char *key, const char **out)
+{
+	const cJSON *v;
+
+	if ((v = member(obj, key)) == NULL)
+		return JG_ABSENT;
+	if (!cJSON_IsString(v) || v->valuestring == NULL)
+		return JG_WRONG_TYPE;
+	*out = v->valuestring;
+	return JG_OK;
+}
+
+enum json_get
+json_get_bool(const cJSON *obj, const char *key, int *out)
+{
+	const cJSON *v;
+
+	if ((v = member(obj, key)) == NULL)
+		return JG_ABSENT;
+	if (!cJSON_IsBool(v))
+		return JG_WRONG_TYPE;
+	*out = cJSON_IsTrue(v) ? 1 : 0;
+	return JG_OK;
+}
+
+/*
+ * Converts a number that cJSON holds as a double.  The double must be
+ * finite, integral and below 2^53 in magnitude: beyond that it may already
+ * be a rounded neighbour of what was sent, and converting an out-of-range
+ * double to an integer would be undefined.
+ */
+static int
+number_to_ll(const cJSON *v, long long *out)
+{
+	double d;
+
+	if (!cJSON_IsNumber(v))
+		return -1;
+	d = v->valuedouble;
+	/* The range test also refuses NaN and infinities; inside the range
+	 * the conversion is defined, and exact only for integral values. */
+	if (!(d > -JSON_SAFE_INT && d < JSON_SAFE_INT) ||
+	    (double)(long long)d != d)
+		return -1;
+	*out = (long long)d;
+	return 0;
+}
+
+enum json_get
+json_get_int(const cJSON *obj, const char *key, long long min,
+    long long max, long long *out)
+{
+	const cJSON *v;
+	long long n;
+
+	if ((v = member(obj, key)) == NULL)
+		return JG_ABSENT;
+	if (number_to_ll(v, &n) == -1 || n < min || n > max)
+		return JG_WRONG_TYPE;
+	*out = n;
+	return JG_OK;
+}
+
+enum json_get
+json_get_int64_lax(const cJSON *obj, const char *key, int64_t *out)
+{
+	const cJSON *v;
+	const char *why;
+	long long n;
+
+	if ((v = member(obj, key)) == NULL)
+		return JG_ABSENT;
+	if (cJSON_IsString(v) && v->valuestring != NULL) {
+		if (util_parse_ll(v->valuestring, INT64_MIN, INT64_MAX, &n,
+		    &why) == -1)
+			return JG_WRONG_TYPE;
+	} else if (number_to_ll(v, &n) == -1)
+		return JG_WRONG_TYPE;
+	*out = n;
+	return JG_OK;
+}
+
+enum json_get
+json_get_array(const cJSON *obj, const char *key, const cJSON **out)
+{
+	const cJSON *v;
+
+	if ((v = member(obj, key)) == NULL)
+		return JG_ABSENT;
+	if (!cJSON_IsArray(v))
+		return JG_WRONG_TYPE;
+	*out = v;
+	return JG_OK;
+}
+
+enum json_get
+json_get_object(const cJSON *obj, const char *key, const cJSON **out)
+{
+	const cJSON *v;
+
+	if ((v = member(obj, key)) == NULL)
+		return JG_ABSENT;
+	if (!cJSON_IsObject(v))
+		return JG_WRONG_TYPE;
+	*out = v;
+	return JG_OK;
+}
+
+char *
+json_print(const cJSON *v)
+{
+	char *s;
+
+	if ((s = cJSON_PrintUnformatted(v)) == NULL)
+		fatal("cannot render JSON");
+	return s;
+}
+
+/* Passes v through, or dies: cJSON returns NULL only on allocation
+ * failure or a caller's bad arguments. */
+static cJSON *
+must(cJSON *v, const char *what)
+{
+	if (v == NULL)
+		fatal("cannot create JSON %s", what);
+	return v;
+}
+
+cJSON *
+json_new_object(void)
+{
+	return must(cJSON_CreateObject(), "object");
+}
+
+cJSON *
+json_new_array(void)
+{
+	return must(cJSON_CreateArray(), "array");
+}
+
+cJSON *
+json_new_string(const char *val)
+{
+	return must(cJSON_CreateString(val), "string");
+}
+
+cJSON *
+json_add_string(cJSON *obj, const char *key, const char *val)
+{
+	return must(cJSON_AddStringToObject(obj, key, val), "string member");
+}
+
+cJSON *
+json_add_int(cJSON *obj, const char *key, long long val)
+{
+	return must(cJSON_AddNumberToObject(obj, key, (double)val),
+	    "number member");
+}
+
+cJSON *
+json_add_bool(cJSON *obj, const char *key, int val)
+{
+	return must(cJSON_AddBoolToObject(obj, key, val != 0),
+	    "boolean member");
+}
+
+cJSON *
+json_add_null(cJSON *obj, const char *key)
+{
+	return must(cJSON_AddNullToObject(obj, key), "null member");
+}
+
+void
+json_add_item(cJSON *obj, const char *key, cJSON *item)
+{
+	if (!cJSON_AddItemToObject(obj, key, item))
+		fatal("cannot add JSON member %s", key);
+}
+
+void
+json_append(cJSON *arr, cJSON *item)
+{
+	if (!cJSON_AddItemToArray(arr, item))
+		fatal("cannot append to JSON array");
+}

@@ -1,0 +1,559 @@
+/*
+ * lkclient: LiveKit's Twirp RoomService and AgentDispatchService, and its
+ * health probe, over upstream.
+ *
+ * Each call signs a service token carrying only the grant its method
+ * needs (livekit-wire.md 1.2, 1.3): roomCreate, roomList, or roomAdmin
+ * plus the room.  The two room-independent tokens are cached for 80% of
+ * their ten-minute life; per-room tokens are signed per call.  Answers
+ * are reduced to an lk_outcome by lk_map_answer(), which understands both
+ * Twirp's JSON errors and the plain-text 401s of LiveKit's auth
+ * middleware.  Nothing here keeps a pointer into the conf once a call has
+ * started, so lkclient_set_conf() may swap it at any time.
+ */
+#include <sys/queue.h>
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <cjson/cJSON.h>
+
+#include "conf.h"
+#include "json.h"
+#include "lkclient.h"
+#include "lkgate.h"
+#include "log.h"
+#include "token.h"
+#include "upstream.h"
+#include "util.h"
+
+#define LK_TOKEN_TTL		600		/* seconds, as the Node SDK */
+#define LK_TOKEN_REUSE		(LK_TOKEN_TTL * 8 / 10)
+#define LK_MAX_RESPONSE		(1024 * 1024)
+#define LK_PROBE_MAX_RESPONSE	(64 * 1024)
+#define LK_PROBE_TIMEOUT_MS	2000
+#define LK_MSG_MAX		200
+
+enum lk_grant { GRANT_CREATE, GRANT_LIST, GRANT_ADMIN };
+
+static const struct lk_method_info {
+	const char	*service;
+	const char	*name;
+	enum lk_grant	 grant;
+	int		 idempotent;	/* safe to resend on a dead connection */
+} methods[LK_METHOD_COUNT] = {
+	[LK_CREATE_ROOM] =	{ "RoomService", "CreateRoom", GRANT_CREATE, 1 },
+	[LK_DELETE_ROOM] =	{ "RoomService", "DeleteRoom", GRANT_CREATE, 1 },
+	[LK_LIST_ROOMS] =	{ "RoomService", "ListRooms", GRANT_LIST, 1 },
+	[LK_LIST_PARTICIPANTS] = { "RoomService", "ListParticipants",
+				    GRANT_ADMIN, 1 },
+	[LK_GET_PARTICIPANT] =	{ "RoomService", "GetParticipant",
+				    GRANT_ADMIN, 1 },
+	[LK_REMOVE_PARTICIPANT] = { "RoomService", "RemoveParticipant",
+				    GRANT_ADMIN, 0 },
+	[LK_UPDATE_ROOM_METADATA] = { "RoomService", "UpdateRoomMetadata",
+				    GRANT_ADMIN, 1 },
+	[LK_CREATE_DISPATCH] =	{ "AgentDispatchService", "CreateDispatch",
+				    GRANT_ADMIN, 0 },
+};
+
+static const struct {
+	const char	*name;		/* for logs */
+	const char	*text;		/* for people */
+} outcomes[] = {
+	[LK_OK] =		{ "ok", "success" },
+	[LK_NOT_FOUND] =	{ "not_found", "not found in LiveKit" },
+	[LK_REFUSED] =		{ "refused", "LiveKit is unreachable" },
+	[LK_TIMEOUT] =		{ "timeout", "LiveKit did not answer in time" },
+	[LK_UNAVAILABLE] =	{ "unavailable", "LiveKit is unavailable" },
+	[LK_REJECTED] =		{ "rejected",
+				    "LiveKit rejected the gateway's API key" },
+	[LK_FAILED] =		{ "failed", "the LiveKit call failed" },
+};
+
+struct lk_cached_token {
+	char		*jwt;
+	int64_t		 made;		/* wall seconds */
+};
+
+struct lkclient {
+	struct upstream		*up;
+	const struct conf	*conf;
+	struct lk_cached_token	 cache[GRANT_ADMIN];	/* create, list */
+	TAILQ_HEAD(, lk_call)	 calls;
+};
+
+struct lk_call {
+	struct lkclient		*lk;
+	struct up_call		*up;
+	const char		*name;		/* method name, static */
+	int			 probe;
+	int			 in_done;
+	lk_done_fn		 done;
+	void			*arg;
+	TAILQ_ENTRY(lk_call)	 entry;
+};
+
+const char *
+lk_method_name(enum lk_method m)
+{
+	if ((unsigned)m >= LK_METHOD_COUNT)
+		return "unknown";
+	return methods[m].name;
+}
+
+const char *
+lk_outcome_string(enum lk_outcome o)
+{
+	if ((unsigned)o >= NELEM(outcomes))
+		return "unknown outcome";
+	return outcomes[o].text;
+}
+
+static const char *
+lk_outcome_name(enum lk_outcome o)
+{
+	if ((unsigned)o >= NELEM(outcomes))
+		return "unknown";
+	return outcomes[o].name;
+}
+
+/* --- mapping answers (pure) --- */
+
+/*
+ * Returns the first line of buf (len bytes, stops at a NUL), trimmed, cut
+ * to LK_MSG_MAX bytes on a UTF-8 boundary, with control bytes (and every
+ * non-ASCII byte when the text is not UTF-8) made '?'; NULL when empty.
+ * The text comes from the network and goes to logs and clients.
+ */
+static char *
+lk_text_line(const char *buf, size_t len)
+{
+	const char *e;
+	size_t n, i;
+	char *s;
+
+	while (len > 0 && isspace((unsigned char)*buf)) {
+		buf++;
+		len--;
+	}
+	n = (e = memchr(buf, '\n', len)) != NULL ? (size_t)(e - buf) : len;
+	if ((e = memchr(buf, '\0', n)) != NULL)
+		n = (size_t)(e - buf);
+	while (n > 0 && isspace((unsigned char)buf[n - 1]))
+		n--;
+	if (n > LK_MSG_MAX) {
+		n = LK_MSG_MAX;
+		while (n > 0 && ((unsigned char)buf[n] & 0xc0) == 0x80)
+			n--;
+	}
+	if (n == 0)
+		return NULL;
+	s = xstrndup(buf, n);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			s[i] = '?';
+	if (!json_utf8_valid(s, n))
+		for (i = 0; i < n; i++)
+			if ((unsigned char)s[i] >= 0x80)
+				s[i] = '?';
+	return s;
+}
+
+static char *
+lk_text(const char *s)
+{
+	return s != NULL ? lk_text_line(s, strlen(s)) : NULL;
+}
+
+static enum lk_outcome
+lk_twirp_outcome(const char *code)
+{
+	if (strcmp(code, "not_found") == 0)
+		return LK_NOT_FOUND;
+	if (strcmp(code, "unavailable") == 0)
+		return LK_UNAVAILABLE;
+	if (strcmp(code, "unauthenticated") == 0 ||
+	    strcmp(code, "permission_denied") == 0)
+		return LK_REJECTED;
+	return LK_FAILED;
+}
+
+/* Fills out from a Twirp error object; -1 when j is not one. */
+static int
+lk_map_twirp(const cJSON *j, struct lk_answer *out)
+{
+	const cJSON *code, *msg;
+
+	if (!cJSON_IsObject(j))
+		return -1;
+	code = cJSON_GetObjectItemCaseSensitive(j, "code");
+	if (!cJSON_IsString(code) || code->valuestring == NULL)
+		return -1;
+	out->outcome = lk_twirp_outcome(code->valuestring);
+	if ((out->twirp_code = lk_text(code->valuestring)) == NULL)
+		out->twirp_code = xstrdup("");
+	msg = cJSON_GetObjectItemCaseSensitive(j, "msg");
+	if (cJSON_IsString(msg))
+		out->msg = lk_text(msg->valuestring);
+	return 0;
+}
+
+/* A non-2xx answer that is not Twirp's: LiveKit's middleware or a proxy. */
+static void
+lk_map_plain(long status, const char *ctype, const char *body, size_t len,
+    struct lk_answer *out)
+{
+	if (status == 401 || status == 403)
+		out->outcome = LK_REJECTED;
+	else if (status == 503)
+		out->outcome = LK_UNAVAILABLE;
+	else
+		out->outcome = LK_FAILED;	/* 404 here is a wrong URL */
+	/* Go sniffs text/plain; an HTML page from a proxy says nothing. */
+	if (ctype == NULL || strncasecmp(ctype, "text/plain", 10) == 0)
+		out->msg = lk_text_line(body, len);
+}
+
+void
+lk_map_answer(long status, const char *ctype, const char *body,
+    size_t len, struct lk_answer *out)
+{
+	cJSON *j = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (body != NULL && len > 0)
+		j = cJSON_ParseWithLength(body, len);
+	if (status >= 200 && status < 300) {
+		if (cJSON_IsObject(j)) {
+			out->outcome = LK_OK;
+			out->body = j;
+			return;
+		}
+		out->outcome = LK_FAILED;
+		out->msg = xstrdup("LiveKit's answer is not a JSON object");
+	} else if (lk_map_twirp(j, out) == -1)
+		lk_map_plain(status, ctype, body != NULL ? body : "",
+		    body != NULL ? len : 0, out);
+	cJSON_Delete(j);
+}
+
+void
+lk_answer_clear(struct lk_answer *a)
+{
+	cJSON_Delete(a->body);
+	free(a->twirp_code);
+	free(a->msg);
+	memset(a, 0, sizeof(*a));
+}
+
+/* A probe answer: 200 is health whatever the body, else unavailable. */
+static void
+lk_map_probe(long status, const char *body, size_t len,
+    struct lk_answer *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (status == 200) {
+		out->outcome = LK_OK;
+		return;
+	}
+	out->outcome = LK_UNAVAILABLE;
+	out->msg = lk_text_line(body, len);
+}
+
+/* A transport result that is not an HTTP answer. */
+static void
+lk_map_transport(const struct up_result *r, struct lk_answer *out)
+{
+	memset(out, 0, sizeof(*out));
+	switch (r->status) {
+	case UP_REFUSED:
+		out->outcome = LK_REFUSED;
+		break;
+	case UP_TIMEOUT:
+		out->outcome = LK_TIMEOUT;
+		break;
+	case UP_TOO_LARGE:
+		out->outcome = LK_FAILED;
+		out->msg = xstrdup("LiveKit's answer is too large");
+		return;
+	default:
+		out->outcome = LK_FAILED;
+		break;
+	}
+	out->msg = lk_text(r->error);
+}
+
+/* --- tokens --- */
+
+static char *
+lk_sign(const struct conf *cf, enum lk_grant g, const char *room,
+    int64_t now)
+{
+	struct lk_claims cl;
+
+	memset(&cl, 0, sizeof(cl));
+	cl.has_video = 1;	/* no identity: service tokens carry no sub */
+	cl.video.can_publish = TRI_ABSENT;
+	cl.video.can_subscribe = TRI_ABSENT;
+	cl.video.can_publish_data = TRI_ABSENT;
+	cl.video.can_update_own_metadata = TRI_ABSENT;
+	switch (g) {
+	case GRANT_CREATE:
+		cl.video.room_create = 1;
+		break;
+	case GRANT_LIST:
+		cl.video.room_list = 1;
+		break;
+	case GRANT_ADMIN:
+		cl.video.room_admin = 1;
+		cl.video.room = room;
+		break;
+	}
+	return token_sign_livekit(cf->livekit_api_key, cf->livekit_api_secret,
+	    strlen(cf->livekit_api_secret), &cl, now, LK_TOKEN_TTL);
+}
+
+static void
+lk_forget(char *secret)
+{
+	if (secret != NULL) {
+		explicit_bzero(secret, strlen(secret));
+		free(secret);
+	}
+}
+
+static void
+lk_cache_drop(struct lkclient *lk)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(lk->cache); i++) {
+		lk_forget(lk->cache[i].jwt);
+		lk->cache[i].jwt = NULL;
+	}
+}
+
+/* Returns a token for grant g (and room) the caller frees, or NULL. */
+static char *
+lk_token(struct lkclient *lk, enum lk_grant g, const char *room)
+{
+	struct lk_cached_token *t;
+	int64_t now = util_wall_s();
+
+	if (g == GRANT_ADMIN)
+		return lk_sign(lk->conf, g, room, now);
+	t = &lk->cache[g];
+	/* A clock stepped back also renews it: nbf must not be ahead. */
+	if (t->jwt == NULL || now < t->made || now - t->made >= LK_TOKEN_REUSE) {
+		lk_forget(t->jwt);
+		t->jwt = lk_sign(lk->conf, g, NULL, now);
+		t->made = now;
+	}
+	return t->jwt != NULL ? xstrdup(t->jwt) : NULL;
+}
+
+/* --- calls --- */
+
+static void
+lk_log_failure(const struct lk_call *c, const struct lk_result *res)
+{
+	/* A missing room or participant is an answer, not a fault. */
+	log_event(res->outcome == LK_NOT_FOUND ? LOG_INFO : LOG_WARN,
+	    "livekit_call_failed",
+	    "method", "s", c->name,
+	    "outcome", "s", lk_outcome_name(res->outcome),
+	    "http_status", "i", (long long)res->http_status,
+	    "twirp_code", "s", res->twirp_code,
+	    "msg", "s", res->msg,
+	    "elapsed_ms", "i", (long long)res->elapsed_ms,
+	    (const char *)NULL);
+}
+
+static void
+lk_call_done(void *arg, const struct up_result *r)
+{
+	struct lk_call *c = arg;
+	struct lk_answer a;
+	struct lk_result res;
+
+	if (r->status != UP_OK)
+		lk_map_transport(r, &a);
+	else if (c->probe)
+		lk_map_probe(r->http_status, r->body, r->bodylen, &a);
+	else
+		lk_map_answer(r->http_status, r->content_type, r->body,
+		    r->bodylen, &a);
+	memset(&res, 0, sizeof(res));
+	res.outcome = a.outcome;
+	res.http_status = r->status == UP_OK ? r->http_status : 0;
+	res.twirp_code = a.twirp_code;
+	res.msg = a.msg;
+	res.body = a.body;
+	res.elapsed_ms = r->elapsed_ms;
+	if (res.outcome != LK_OK)
+		lk_log_failure(c, &res);
+	c->in_done = 1;
+	TAILQ_REMOVE(&c->lk->calls, c, entry);
+	c->done(c->arg, &res);
+	lk_answer_clear(&a);
+	free(c);
+}
+
+static struct lk_call *
+lk_call_new(struct lkclient *lk, const char *name, lk_done_fn done,
+    void *arg)
+{
+	struct lk_call *c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->lk = lk;
+	c->name = name;
+	c->done = done;
+	c->arg = arg;
+	TAILQ_INSERT_TAIL(&lk->calls, c, entry);
+	return c;
+}
+
+/* Fails c from the loop, as every lk_call completes. */
+static struct lk_call *
+lk_call_fail(struct lk_call *c, const char *why)
+{
+	log_error("livekit %s: %s", c->name, why);
+	c->up = upstream_fail(c->lk->up, why, lk_call_done, c);
+	return c;
+}
+
+static long
+lk_min(long long a, long long b)
+{
+	return (long)(a < b ? a : b);
+}
+
+struct lk_call *
+lk_call(struct lkclient *lk, enum lk_method m, const char *room,
+    cJSON *body, lk_done_fn done, void *arg)
+{
+	const struct conf *cf = lk->conf;
+	const struct lk_method_info *mi;
+	struct up_request rq;
+	struct lk_call *c;
+	const char *hdrs[5];
+	char *text, *url, *jwt, *auth;
+
+	c = lk_call_new(lk, lk_method_name(m), done, arg);
+	text = body != NULL ? json_print(body) : xstrdup("{}");
+	cJSON_Delete(body);
+	if ((unsigned)m >= LK_METHOD_COUNT) {
+		free(text);
+		return lk_call_fail(c, "unknown method");
+	}
+	mi = &methods[m];
+	if (mi->grant == GRANT_ADMIN && (room == NULL || *room == '\0')) {
+		free(text);
+		return lk_call_fail(c, "no room for a per-room call");
+	}
+	if ((jwt = lk_token(lk, mi->grant, room)) == NULL) {
+		free(text);
+		return lk_call_fail(c, "cannot sign a service token");
+	}
+	url = xasprintf("%s/twirp/livekit.%s/%s", cf->livekit_api_url,
+	    mi->service, mi->name);
+	auth = xasprintf("Authorization: Bearer %s", jwt);
+	hdrs[0] = "Content-Type: application/json";
+	hdrs[1] = "Accept: application/json";
+	hdrs[2] = "User-Agent: lkgate/" LKGATE_VERSION;
+	hdrs[3] = auth;
+	hdrs[4] = NULL;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "POST";
+	rq.url = url;
+	rq.headers = hdrs;
+	rq.body = text;
+	rq.bodylen = strlen(text);
+	rq.timeout_ms = (long)cf->upstream_timeout_ms;
+	rq.connect_timeout_ms = (long)cf->upstream_connect_timeout_ms;
+	rq.max_response = LK_MAX_RESPONSE;
+	rq.idempotent = mi->idempotent;
+	c->up = upstream_start(lk->up, &rq, lk_call_done, c);
+	lk_forget(auth);
+	lk_forget(jwt);
+	free(url);
+	free(text);
+	return c;
+}
+
+struct lk_call *
+lk_probe(struct lkclient *lk, lk_done_fn done, void *arg)
+{
+	const struct conf *cf = lk->conf;
+	struct up_request rq;
+	struct lk_call *c;
+	const char *hdrs[2];
+	char *url;
+
+	c = lk_call_new(lk, "probe", done, arg);
+	c->probe = 1;
+	url = xasprintf("%s/", cf->livekit_api_url);
+	/* No Authorization: LiveKit's auth middleware runs even for "/". */
+	hdrs[0] = "User-Agent: lkgate/" LKGATE_VERSION;
+	hdrs[1] = NULL;
+	memset(&rq, 0, sizeof(rq));
+	rq.method = "GET";
+	rq.url = url;
+	rq.headers = hdrs;
+	rq.timeout_ms = lk_min(cf->upstream_timeout_ms, LK_PROBE_TIMEOUT_MS);
+	rq.connect_timeout_ms = lk_min(cf->upstream_connect_timeout_ms,
+	    rq.timeout_ms);
+	rq.max_response = LK_PROBE_MAX_RESPONSE;
+	rq.idempotent = 1;
+	c->up = upstream_start(lk->up, &rq, lk_call_done, c);
+	free(url);
+	return c;
+}
+
+void
+lk_cancel(struct lk_call *c)
+{
+	if (c == NULL || c->in_done)
+		return;		/* inside its own callback: freed after */
+	upstream_cancel(c->up);
+	TAILQ_REMOVE(&c->lk->calls, c, entry);
+	free(c);
+}
+
+struct lkclient *
+lkclient_new(struct upstream *up, const struct conf *cf)
+{
+	struct lkclient *lk;
+
+	lk = xcalloc(1, sizeof(*lk));
+	lk->up = up;
+	lk->conf = cf;
+	TAILQ_INIT(&lk->calls);
+	return lk;
+}
+
+void
+lkclient_set_conf(struct lkclient *lk, const struct conf *cf)
+{
+	/* The key, secret or URL may have changed. */
+	lk_cache_drop(lk);
+	lk->conf = cf;
+}
+
+void
+lkclient_free(struct lkclient *lk)
+{
+	struct lk_call *c;
+
+	if (lk == NULL)
+		return;
+	while ((c = TAILQ_FIRST(&lk->calls)) != NULL)
+		lk_cancel(c);
+	lk_cache_drop(lk);
+	free(lk);
+}

@@ -1,0 +1,499 @@
+/*
+ * token: signs LiveKit access tokens and verifies inbound JWTs and LiveKit
+ * webhook signatures.
+ *
+ * Verification runs in a fixed order: size and shape, header, key choice
+ * and signature, and only then the payload.  The payload is attacker text
+ * until the signature holds, so it is not even parsed before.  The
+ * algorithm comes from the key, never from the token: the header's `alg`
+ * only has to agree with it, which is what defeats "none" and HS256 tokens
+ * MACed with an RSA public key.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "b64url.h"
+#include "crypto.h"
+#include "json.h"
+#include "log.h"
+#include "token.h"
+#include "util.h"
+
+#define HS256_HEADER	"{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
+
+/* A compact JWS taken apart.  Pointers into the token are borrowed. */
+struct jws {
+	cJSON		*header;
+	enum token_alg	 alg;
+	const char	*kid;		/* borrowed from header, or NULL */
+	const char	*input;		/* signing input: header "." payload */
+	size_t		 inputlen;
+	const char	*payload;	/* base64url payload segment */
+	size_t		 payloadlen;
+	unsigned char	*sig;
+	size_t		 siglen;
+};
+
+static const char *const token_err_strings[] = {
+	[TOKEN_OK] = "ok",
+	[TOKEN_MALFORMED] = "token is malformed",
+	[TOKEN_TOO_LARGE] = "token is too large",
+	[TOKEN_BAD_ALG] = "token algorithm is not accepted",
+	[TOKEN_NO_KEY] = "no key matches the token",
+	[TOKEN_BAD_SIGNATURE] = "token signature is invalid",
+	[TOKEN_EXPIRED] = "token has expired",
+	[TOKEN_NOT_YET_VALID] = "token is not valid yet",
+	[TOKEN_NO_EXP] = "token has no expiry",
+	[TOKEN_BAD_ISSUER] = "token issuer is not accepted",
+	[TOKEN_BAD_AUDIENCE] = "token audience is not accepted",
+	[TOKEN_BAD_HASH] = "body does not match the token's hash",
+};
+
+const char *
+token_err_string(enum token_err err)
+{
+	if ((size_t)err >= NELEM(token_err_strings))
+		return "unknown token error";
+	return token_err_strings[err];
+}
+
+/* Emits a plain LiveKit boolean: present only when true (omitempty). */
+static void
+add_flag(cJSON *o, const char *key, int val)
+{
+	if (val)
+		json_add_bool(o, key, 1);
+}
+
+/* Emits a pointer boolean: absent, false and true all differ. */
+static void
+add_tri(cJSON *o, const char *key, enum tri val)
+{
+	if (val != TRI_ABSENT)
+		json_add_bool(o, key, val == TRI_TRUE);
+}
+
+static void
+add_opt_string(cJSON *o, const char *key, const char *val)
+{
+	if (val != NULL)
+		json_add_string(o, key, val);
+}
+
+/* Builds `video` with the member names and order of grants.go. */
+static cJSON *
+video_json(const struct lk_video_grant *g)
+{
+	cJSON *v, *srcs;
+	const char *const *s;
+
+	v = json_new_object();
+	add_flag(v, "roomCreate", g->room_create);
+	add_flag(v, "roomList", g->room_list);
+	add_flag(v, "roomRecord", g->room_record);
+	add_flag(v, "roomAdmin", g->room_admin);
+	add_flag(v, "roomJoin", g->room_join);
+	add_opt_string(v, "room", g->room);
+	add_tri(v, "canPublish", g->can_publish);
+	add_tri(v, "canSubscribe", g->can_subscribe);
+	add_tri(v, "canPublishData", g->can_publish_data);
+	add_tri(v, "canUpdateOwnMetadata", g->can_update_own_metadata);
+	if (g->can_publish_sources != NULL && g->can_publish_sources[0]) {
+		srcs = json_new_array();
+		for (s = g->can_publish_sources; *s != NULL; s++)
+			json_append(srcs, json_new_string(*s));
+		json_add_item(v, "canPublishSources", srcs);
+	}
+	add_flag(v, "hidden", g->hidden);
+	add_flag(v, "recorder", g->recorder);
+	add_flag(v, "agent", g->agent);
+	return v;
+}
+
+/* Adds `attributes` from a key, value, ..., NULL list; omitted when
+ * empty, as Go's omitempty map. */
+static void
+add_attributes(cJSON *o, const char *const *kv)
+{
+	cJSON *a;
+
+	if (kv == NULL || kv[0] == NULL)
+		return;
+	a = json_new_object();
+	for (; kv[0] != NULL; kv += 2) {
+		if (kv[1] == NULL)
+			fatal("token attribute %s has no value", kv[0]);
+		json_add_string(a, kv[0], kv[1]);
+	}
+	json_add_item(o, "attributes", a);
+}
+
+static cJSON *
+claims_json(const char *api_key, const struct lk_claims *c, int64_t now,
+    int64_t ttl)
+{
+	cJSON *o;
+
+	if ((ttl > 0 && now > INT64_MAX - ttl) ||
+	    (ttl < 0 && now < INT64_MIN - ttl))
+		fatal("token lifetime overflows");
+	o = json_new_object();
+	json_add_string(o, "iss", api_key);
+	if (c != NULL)
+		add_opt_string(o, "sub", c->identity);
+	json_add_int(o, "nbf", now);
+	json_add_int(o, "exp", now + ttl);
+	if (c == NULL)
+		return o;
+	add_opt_string(o, "name", c->name);
+	add_opt_string(o, "metadata", c->metadata);
+	add_attributes(o, c->attributes);
+	add_opt_string(o, "kind", c->kind);
+	if (c->has_video)
+		json_add_item(o, "video", video_json(&c->video));
+	add_opt_string(o, "sha256", c->sha256);
+	return o;
+}
+
+/* Returns header.payload.signature for a payload in JSON text. */
+static char *
+sign_hs256(const void *secret, size_t secretlen, const char *payload)
+{
+	unsigned char mac[CRYPTO_SHA256_LEN];
+	char *h64, *p64, *s64, *input, *jwt;
+
+	h64 = b64url_encode(HS256_HEADER, strlen(HS256_HEADER));
+	p64 = b64url_encode(payload, strlen(payload));
+	input = xasprintf("%s.%s", h64, p64);
+	crypto_hmac_sha256(secret, secretlen, input, strlen(input), mac);
+	s64 = b64url_encode(mac, sizeof(mac));
+	jwt = xasprintf("%s.%s", input, s64);
+	free(h64);
+	free(p64);
+	free(s64);
+	free(input);
+	return jwt;
+}
+
+char *
+token_sign_livekit(const char *api_key, const void *secret, size_t secretlen,
+    const struct lk_claims *c, int64_t now, int64_t ttl)
+{
+	cJSON *claims;
+	char *payload, *jwt;
+
+	claims = claims_json(api_key, c, now, ttl);
+	payload = json_print(claims);
+	cJSON_Delete(claims);
+	jwt = sign_hs256(secret, secretlen, payload);
+	free(payload);
+	return jwt;
+}
+
+static void
+jws_clear(struct jws *j)
+{
+	cJSON_Delete(j->header);
+	free(j->sig);
+	memset(j, 0, sizeof(*j));
+}
+
+/* Reads the protected header: a JSON object naming a known alg. */
+static enum token_err
+jws_header(struct jws *j, const char *seg, size_t len)
+{
+	static const char *const algs[] = {
+		[TOKEN_HS256] = "HS256", [TOKEN_RS256] = "RS256",
+		[TOKEN_ES256] = "ES256",
+	};
+	unsigned char *text;
+	size_t textlen, i;
+	enum json_err jerr;
+	const char *alg;
+
+	if (b64url_decode(seg, len, &text, &textlen) == -1)
+		return TOKEN_MALFORMED;
+	j->header = json_parse_strict((char *)text, textlen, 1, &jerr);
+	free(text);
+	if (j->header == NULL ||
+	    json_get_string(j->header, "alg", &alg) != JG_OK ||
+	    json_get_string(j->header, "kid", &j->kid) == JG_WRONG_TYPE)
+		return TOKEN_MALFORMED;
+	/* We implement no extension, so any "crit" must be refused
+	 * (RFC 7515 4.1.11); that also covers unencoded payloads. */
+	if (cJSON_GetObjectItemCaseSensitive(j->header, "crit") != NULL)
+		return TOKEN_MALFORMED;
+	for (i = 0; i < NELEM(algs); i++)
+		if (strcmp(alg, algs[i]) == 0) {
+			j->alg = (enum token_alg)i;
+			return TOKEN_OK;
+		}
+	return TOKEN_BAD_ALG;	/* "none", HS384, ... */
+}
+
+/* Splits and decodes everything but the payload. */
+static enum token_err
+jws_parse(const char *jwt, size_t len, struct jws *j)
+{
+	const char *d1, *d2, *sig;
+	size_t siglen;
+	enum token_err e;
+
+	memset(j, 0, sizeof(*j));
+	if (len > TOKEN_MAX_LEN)
+		return TOKEN_TOO_LARGE;
+	if (jwt == NULL || (d1 = memchr(jwt, '.', len)) == NULL ||
+	    (d2 = memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - jwt))) == NULL)
+		return TOKEN_MALFORMED;
+	sig = d2 + 1;
+	siglen = len - (size_t)(sig - jwt);
+	if (d1 == jwt || d2 == d1 + 1 || memchr(sig, '.', siglen) != NULL)
+		return TOKEN_MALFORMED;
+	if ((e = jws_header(j, jwt, (size_t)(d1 - jwt))) != TOKEN_OK)
+		return e;
+	/* An empty signature decodes to zero bytes and then fails to verify,
+	 * after the alg check has had its say. */
+	if (b64url_decode(sig, siglen, &j->sig, &j->siglen) == -1)
+		return TOKEN_MALFORMED;
+	j->input = jwt;
+	j->inputlen = (size_t)(d2 - jwt);
+	j->payload = d1 + 1;
+	j->payloadlen = (size_t)(d2 - j->payload);
+	return TOKEN_OK;
+}
+
+static int
+hs256_verifies(const void *secret, size_t secretlen, const struct jws *j)
+{
+	unsigned char mac[CRYPTO_SHA256_LEN];
+
+	if (j->siglen != sizeof(mac))
+		return 0;
+	crypto_hmac_sha256(secret, secretlen, j->input, j->inputlen, mac);
+	return crypto_ct_equal(mac, j->sig, sizeof(mac));
+}
+
+static int
+key_verifies(const struct token_key *k, const struct jws *j)
+{
+	switch (k->alg) {
+	case TOKEN_HS256:
+		return k->secret != NULL &&
+		    hs256_verifies(k->secret, k->secretlen, j);
+	case TOKEN_RS256:
+		return crypto_verify_rs256(k->pk, j->input, j->inputlen,
+		    j->sig, j->siglen);
+	case TOKEN_ES256:
+		return crypto_verify_es256(k->pk, j->input, j->inputlen,
+		    j->sig, j->siglen);
+	}
+	return 0;
+}
+
+/*
+ * Tries the keys whose kid allows it and whose pinned alg is the header's.
+ * The error tells no candidate (NO_KEY) from candidates of another alg
+ * only (BAD_ALG) from a signature none of them accepts.
+ */
+static enum token_err
+jws_check_keys(const struct token_keyset *ks, const struct jws *j)
+{
+	const struct token_key *k;
+	size_t i, ncand = 0, nalg = 0;
+
+	for (i = 0; ks != NULL && i < ks->nkeys; i++) {
+		k = &ks->keys[i];
+		if (j->kid != NULL && k->kid != NULL &&
+		    strcmp(j->kid, k->kid) != 0)
+			continue;
+		ncand++;
+		if (k->alg != j->alg)
+			continue;
+		nalg++;
+		if (key_verifies(k, j))
+			return TOKEN_OK;
+	}
+	if (ncand == 0)
+		return TOKEN_NO_KEY;
+	return nalg == 0 ? TOKEN_BAD_ALG : TOKEN_BAD_SIGNATURE;
+}
+
+/* Decodes and parses the (authenticated) payload: a JSON object. */
+static enum token_err
+jws_payload(const struct jws *j, cJSON **out)
+{
+	unsigned char *text;
+	size_t textlen;
+	enum json_err jerr;
+
+	if (b64url_decode(j->payload, j->payloadlen, &text, &textlen) == -1)
+		return TOKEN_MALFORMED;
+	*out = json_parse_strict((char *)text, textlen, 1, &jerr);
+	free(text);
+	return *out == NULL ? TOKEN_MALFORMED : TOKEN_OK;
+}
+
+/* Reads a NumericDate claim (RFC 7519 2: a number, maybe fractional).
+ * Anything but a finite number, null included, is malformed. */
+static enum token_err
+claim_time(const cJSON *claims, const char *name, int *present, double *t)
+{
+	const cJSON *v;
+
+	*present = 0;
+	if ((v = cJSON_GetObjectItemCaseSensitive(claims, name)) == NULL)
+		return TOKEN_OK;
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+		return TOKEN_MALFORMED;
+	*present = 1;
+	*t = v->valuedouble;
+	return TOKEN_OK;
+}
+
+static enum token_err
+check_times(const cJSON *claims, const struct token_verify_opts *o)
+{
+	double exp = 0, nbf = 0;
+	double now = (double)o->now, leeway = (double)o->leeway;
+	int has_exp, has_nbf;
+	enum token_err e;
+
+	if ((e = claim_time(claims, "exp", &has_exp, &exp)) != TOKEN_OK ||
+	    (e = claim_time(claims, "nbf", &has_nbf, &nbf)) != TOKEN_OK)
+		return e;
+	/* Valid while now < exp (RFC 7519 4.1.4) and now >= nbf. */
+	if (has_exp && now - leeway >= exp)
+		return TOKEN_EXPIRED;
+	if (!has_exp && o->require_exp)
+		return TOKEN_NO_EXP;
+	if (has_nbf && now + leeway < nbf)
+		return TOKEN_NOT_YET_VALID;
+	return TOKEN_OK;
+}
+
+/* `aud` is a string or an array of strings (RFC 7519 4.1.3). */
+static int
+audience_has(const cJSON *claims, const char *want)
+{
+	const cJSON *aud, *v;
+
+	aud = cJSON_GetObjectItemCaseSensitive(claims, "aud");
+	if (cJSON_IsString(aud))
+		return strcmp(aud->valuestring, want) == 0;
+	if (!cJSON_IsArray(aud))
+		return 0;
+	cJSON_ArrayForEach(v, aud)
+		if (cJSON_IsString(v) && strcmp(v->valuestring, want) == 0)
+			return 1;
+	return 0;
+}
+
+static enum token_err
+check_claims(const cJSON *claims, const struct token_verify_opts *o)
+{
+	const char *iss;
+	enum token_err e;
+
+	if ((e = check_times(claims, o)) != TOKEN_OK)
+		return e;
+	if (o->issuer != NULL &&
+	    (json_get_string(claims, "iss", &iss) != JG_OK ||
+	    strcmp(iss, o->issuer) != 0))
+		return TOKEN_BAD_ISSUER;
+	if (o->audience != NULL && !audience_has(claims, o->audience))
+		return TOKEN_BAD_AUDIENCE;
+	return TOKEN_OK;
+}
+
+/* Hands the payload to the caller on success, else frees it. */
+static enum token_err
+finish(enum token_err e, struct jws *j, cJSON *payload, cJSON **claims)
+{
+	jws_clear(j);
+	if (e != TOKEN_OK) {
+		cJSON_Delete(payload);
+		payload = NULL;
+	}
+	if (claims != NULL)
+		*claims = payload;
+	else
+		cJSON_Delete(payload);
+	return e;
+}
+
+enum token_err
+token_verify(const struct token_keyset *ks, const char *jwt, size_t len,
+    const struct token_verify_opts *o, cJSON **claims)
+{
+	struct jws j;
+	cJSON *payload = NULL;
+	enum token_err e;
+
+	if ((e = jws_parse(jwt, len, &j)) == TOKEN_OK &&
+	    (e = jws_check_keys(ks, &j)) == TOKEN_OK &&
+	    (e = jws_payload(&j, &payload)) == TOKEN_OK)
+		e = check_claims(payload, o);
+	return finish(e, &j, payload, claims);
+}
+
+/* Compares the sha256 claim with base64(SHA-256(body)) in constant
+ * time; only the (public) length may end the comparison early. */
+static enum token_err
+check_body_hash(const cJSON *claims, const void *body, size_t bodylen)
+{
+	unsigned char hash[CRYPTO_SHA256_LEN];
+	const char *claim;
+	char *want;
+	int same;
+
+	if (json_get_string(claims, "sha256", &claim) != JG_OK)
+		return TOKEN_BAD_HASH;
+	crypto_sha256(body, bodylen, hash);
+	want = b64std_encode(hash, sizeof(hash));
+	same = strlen(claim) == strlen(want) &&
+	    crypto_ct_equal(claim, want, strlen(want));
+	free(want);
+	return same ? TOKEN_OK : TOKEN_BAD_HASH;
+}
+
+enum token_err
+token_verify_webhook(const char *api_key, const void *secret,
+    size_t secretlen, const char *auth, size_t authlen, const void *body,
+    size_t bodylen, int64_t now, int64_t leeway)
+{
+	struct token_verify_opts o = {
+		.now = now, .leeway = leeway, .issuer = api_key,
+		.audience = NULL, .require_exp = 1,
+	};
+	struct jws j;
+	cJSON *payload = NULL;
+	enum token_err e;
+
+	if (api_key == NULL || secret == NULL)
+		return TOKEN_NO_KEY;
+	if ((e = jws_parse(auth, authlen, &j)) == TOKEN_OK &&
+	    j.alg != TOKEN_HS256)
+		e = TOKEN_BAD_ALG;
+	if (e == TOKEN_OK && !hs256_verifies(secret, secretlen, &j))
+		e = TOKEN_BAD_SIGNATURE;
+	if (e == TOKEN_OK && (e = jws_payload(&j, &payload)) == TOKEN_OK &&
+	    (e = check_claims(payload, &o)) == TOKEN_OK)
+		e = check_body_hash(payload, body, bodylen);
+	return finish(e, &j, payload, NULL);
+}
+
+void
+token_key_clear(struct token_key *k)
+{
+	if (k == NULL)
+		return;
+	free(k->kid);
+	if (k->secret != NULL) {
+		explicit_bzero(k->secret, k->secretlen);
+		free(k->secret);
+	}
+	crypto_pk_free(k->pk);
+	memset(k, 0, sizeof(*k));
+}

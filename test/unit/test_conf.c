@@ -1,0 +1,940 @@
+/*
+ * test_conf: the configuration loader.  Files are written under /tmp with
+ * mkstemp; the environment is a table handed to conf_load's lookup
+ * callback, so nothing here depends on the real environment.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "tap.h"
+#include "util.h"
+
+#define SECRET		"0123456789abcdefSECRETsecretSECRET"
+#define KEY1		"k1-aaaaaaaaaaaaaaaaaaaa"
+#define KEY2		"k2-bbbbbbbbbbbbbbbbbbbb"
+#define KEY3		"k3-cccccccccccccccccccc"
+
+/* A NULL-terminated list of name, value pairs. */
+static const char *const *test_env;
+
+/* Just enough to load a production configuration. */
+static const char *const prod_env[] = {
+	"LIVEKIT_URL", "wss://lk.example.com",
+	"LIVEKIT_API_KEY", "APIkey",
+	"LIVEKIT_API_SECRET", SECRET,
+	NULL
+};
+
+static char *tmpfiles[256];
+static size_t ntmpfiles;
+
+static const char *
+env_lookup(void *arg, const char *name)
+{
+	const char *const *e = arg != NULL ? arg : test_env;
+
+	for (; e != NULL && e[0] != NULL; e += 2)
+		if (strcmp(e[0], name) == 0)
+			return e[1];
+	return NULL;
+}
+
+/* Writes len bytes to a new file under /tmp; returns its path. */
+static const char *
+write_tmp_len(const char *data, size_t len, mode_t mode)
+{
+	char path[] = "/tmp/test_conf.XXXXXX";
+	int fd;
+
+	if ((fd = mkstemp(path)) == -1) {
+		perror("mkstemp");
+		exit(1);
+	}
+	if (write(fd, data, len) != (ssize_t)len || fchmod(fd, mode) == -1) {
+		perror("write");
+		exit(1);
+	}
+	close(fd);
+	if (ntmpfiles == NELEM(tmpfiles))
+		exit(1);
+	tmpfiles[ntmpfiles] = xstrdup(path);
+	return tmpfiles[ntmpfiles++];
+}
+
+static const char *
+write_tmp(const char *data)
+{
+	return write_tmp_len(data, strlen(data), 0600);
+}
+
+/* Loads text as a file with env as the environment. */
+static struct conf *
+load(const char *text, int dev, const char *const *env, char **err)
+{
+	const char *path = text != NULL ? write_tmp(text) : NULL;
+
+	test_env = env;
+	return conf_load(path, 1, dev, env_lookup, NULL, err);
+}
+
+/* Loads and expects an error equal to want, with FILE replaced by the
+ * file's path. */
+static void
+load_fails(const char *text, int dev, const char *const *env,
+    const char *want, const char *name)
+{
+	struct conf *c;
+	char *err = NULL, *w;
+	const char *path = text != NULL ? write_tmp(text) : NULL;
+
+	test_env = env;
+	c = conf_load(path, 1, dev, env_lookup, NULL, &err);
+	if (path != NULL && strncmp(want, "FILE:", 5) == 0)
+		w = xasprintf("%s%s", path, want + 4);
+	else
+		w = xstrdup(want);
+	ok(c == NULL, "%s: refused", name);
+	is_str(err, w, name);
+	conf_free(c);
+	free(err);
+	free(w);
+}
+
+static void
+test_dev_defaults(void)
+{
+	struct conf *c;
+	char *err = NULL;
+
+	c = load(NULL, 1, NULL, &err);
+	ok(c != NULL, "dev: loads with nothing set");
+	if (c == NULL) {
+		printf("# %s\n", err);
+		free(err);
+		return;
+	}
+	is_str(c->listen, "127.0.0.1:8083", "dev: listen");
+	is_str(c->listen_host, "127.0.0.1", "dev: listen host");
+	is_int(c->listen_port, 8083, "dev: listen port");
+	is_str(c->livekit_url, "ws://localhost:7880", "dev: livekit_url");
+	is_str(c->livekit_api_url, "http://localhost:7880",
+	    "dev: livekit_api_url derived");
+	is_str(c->livekit_api_key, "devkey", "dev: api key");
+	is_str(c->livekit_api_secret, "secret", "dev: api secret");
+	is_int((long long)c->napi_keys, 0, "dev: no client keys");
+	is_int(c->token_ttl, 3600, "dev: token_ttl");
+	is_str(c->room_prefix, "eloquence-", "dev: room_prefix");
+	is_int(c->room_empty_timeout, 300, "dev: room_empty_timeout");
+	is_int(c->room_departure_timeout, 20, "dev: room_departure_timeout");
+	is_int(c->room_max_participants, 0, "dev: room_max_participants");
+	is_int((long long)c->nagent_profiles, 0, "dev: no profiles");
+	is_int(c->upstream_timeout_ms, 5000, "dev: upstream_timeout_ms");
+	is_int(c->upstream_connect_timeout_ms, 2000,
+	    "dev: upstream_connect_timeout_ms");
+	is_int(c->upstream_max_connections, 64,
+	    "dev: upstream_max_connections");
+	is_int(c->request_timeout_ms, 15000, "dev: request_timeout_ms");
+	is_int(c->max_body_bytes, 65536, "dev: max_body_bytes");
+	is_int(c->max_header_bytes, 16384, "dev: max_header_bytes");
+	is_int(c->max_inflight, 4096, "dev: max_inflight");
+	is_int(c->shutdown_grace_ms, 10000, "dev: shutdown_grace_ms");
+	is_str(c->log_level, "info", "dev: log_level");
+	is_int(c->dev, 1, "dev: flag set");
+	conf_free(c);
+
+	load_fails("listen = 0.0.0.0:8083\n", 1, NULL,
+	    "FILE:1: listen: 0.0.0.0 is not a loopback address (--dev "
+	    "listens on loopback only)", "dev: non-loopback listen");
+	c = load("listen = [::1]:9000\n", 1, NULL, &err);
+	ok(c != NULL && strcmp(c->listen_host, "::1") == 0 &&
+	    c->listen_port == 9000, "dev: [::1] is loopback");
+	conf_free(c);
+}
+
+static void
+test_required(void)
+{
+	static const char *const no_key[] = {
+		"LIVEKIT_URL", "wss://lk.example.com", NULL
+	};
+	static const char *const no_secret[] = {
+		"LIVEKIT_URL", "wss://lk.example.com",
+		"LIVEKIT_API_KEY", "k", NULL
+	};
+	struct conf *c;
+	char *err = NULL;
+
+	load_fails(NULL, 0, NULL,
+	    "livekit_url is required (set LIVEKIT_URL or livekit_url)",
+	    "required: livekit_url");
+	load_fails(NULL, 0, no_key, "livekit_api_key is required (set "
+	    "LIVEKIT_API_KEY or livekit_api_key)", "required: api key");
+	load_fails(NULL, 0, no_secret, "livekit_api_secret is required (set "
+	    "LIVEKIT_API_SECRET or livekit_api_secret, or "
+	    "LIVEKIT_API_SECRET_FILE or livekit_api_secret_file)",
+	    "required: api secret");
+	c = load(NULL, 0, prod_env, &err);
+	ok(c != NULL, "production: loads from the environment alone");
+	if (c != NULL) {
+		is_str(c->listen, "0.0.0.0:8083", "production: listen");
+		is_str(c->livekit_api_url, "https://lk.example.com",
+		    "production: wss derives https");
+		is_int(c->dev, 0, "production: no dev flag");
+	}
+	conf_free(c);
+	free(err);
+}
+
+static void
+test_file_syntax(void)
+{
+	struct conf *c;
+	char *err = NULL;
+
+	c = load(
+	    "# lkgate test\n"
+	    "\n"
+	    "   # indented comment\n"
+	    "livekit_url = wss://lk.example.com/   # trailing comment\n"
+	    "livekit_api_key=APIkey\n"
+	    "\tlivekit_api_secret = \"" SECRET "\"\r\n"
+	    "room_prefix = \"a#b\"\n"
+	    "room_prefix_unused_check = x\n", 0, NULL, &err);
+	ok(c == NULL && err != NULL && strstr(err,
+	    ":8: room_prefix_unused_check: unknown key") != NULL,
+	    "file: unknown key names line and key");
+	free(err);
+	err = NULL;
+
+	c = load(
+	    "# lkgate test\n"
+	    "\n"
+	    "   # indented comment\n"
+	    "livekit_url = wss://lk.example.com/   # trailing comment\n"
+	    "livekit_api_key=API#key\n"
+	    "\tlivekit_api_secret = \"" SECRET "\"\r\n"
+	    "log_level = \"debug\"  # quoted\n"
+	    "room_prefix = \"\"\n"
+	    "api_keys = a:" KEY1 ", b:" KEY2 ":admin\n"
+	    "api_keys = c:" KEY3 ":app\n"
+	    "api_keys =\n"
+	    "agent_profiles = coach=coach-agent\n"
+	    "agent_profiles = duo = a + b, default=main\n", 0, NULL, &err);
+	ok(c != NULL, "file: comments, quotes, lists and repeats load");
+	if (c == NULL) {
+		printf("# %s\n", err);
+		free(err);
+		return;
+	}
+	is_str(c->livekit_url, "wss://lk.example.com/",
+	    "file: livekit_url kept as given");
+	is_str(c->livekit_api_url, "https://lk.example.com",
+	    "file: api url derived without trailing '/'");
+	is_str(c->livekit_api_secret, SECRET, "file: quoted secret");
+	is_str(c->log_level, "debug", "file: quoted value unquoted");
+	is_str(c->livekit_api_key, "API#key",
+	    "file: '#' inside a word is kept");
+	is_str(c->room_prefix, "", "file: an empty quoted value");
+	is_int((long long)c->napi_keys, 3, "file: api_keys repeat and split");
+	if (c->napi_keys == 3) {
+		is_str(c->api_keys[0].name, "a", "file: key 1 name");
+		is_int(c->api_keys[0].role, ROLE_APP, "file: default role app");
+		is_str(c->api_keys[1].name, "b", "file: key 2 name");
+		is_int(c->api_keys[1].role, ROLE_ADMIN, "file: admin role");
+		is_str(c->api_keys[2].key, KEY3, "file: key 3 value");
+		is_int(c->api_keys[2].role, ROLE_APP, "file: explicit app");
+		is_int((long long)c->api_keys[2].keylen, strlen(KEY3),
+		    "file: key length");
+	}
+	is_int((long long)c->nagent_profiles, 3, "file: three profiles");
+	conf_free(c);
+}
+
+static void
+test_file_errors(void)
+{
+	char big[5000];
+	char *huge, *err = NULL;
+	struct conf *c;
+
+	load_fails("\n\ntoken_ttl = 1\ntoken_ttl = 2\n", 0, prod_env,
+	    "FILE:4: token_ttl: given twice (first on line 3)",
+	    "file: scalar given twice");
+	load_fails("# x\nlog_level\n", 0, prod_env,
+	    "FILE:2: log_level: missing '=' (expected key = value)",
+	    "file: missing '='");
+	load_fails("just-some-secret-text\n", 0, prod_env,
+	    "FILE:1: expected key = value", "file: stray text not echoed");
+	load_fails("= 5\n", 0, prod_env, "FILE:1: expected key = value",
+	    "file: missing key");
+	load_fails("room_prefix = \"abc\n", 0, prod_env,
+	    "FILE:1: room_prefix: unterminated quote",
+	    "file: unterminated quote");
+	load_fails("room_prefix = \"abc\" x\n", 0, prod_env,
+	    "FILE:1: room_prefix: text after the closing quote",
+	    "file: text after quote");
+	load_fails("nosuch = 1\n", 0, prod_env,
+	    "FILE:1: nosuch: unknown key", "file: unknown key");
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "room_prefix = ", 14);
+	big[sizeof(big) - 2] = '\n';
+	big[sizeof(big) - 1] = '\0';
+	load_fails(big, 0, prod_env,
+	    "FILE:1: line longer than 4096 bytes", "file: long line");
+	load_fails("room_prefix = a\001b\n", 0, prod_env,
+	    "FILE:1: line holds a control character",
+	    "file: control character");
+
+	huge = xmalloc(1024 * 1024 + 2);
+	memset(huge, '#', 1024 * 1024 + 1);
+	huge[1024 * 1024 + 1] = '\0';
+	c = load(huge, 0, prod_env, &err);
+	ok(c == NULL && err != NULL &&
+	    strstr(err, "larger than 1048576 bytes") != NULL,
+	    "file: larger than 1 MiB refused");
+	free(err);
+	free(huge);
+
+	test_env = prod_env;
+	err = NULL;
+	c = conf_load("/nonexistent/lkgate.conf", 0, 0, env_lookup, NULL,
+	    &err);
+	ok(c != NULL, "file: a missing optional file is fine");
+	conf_free(c);
+	c = conf_load("/nonexistent/lkgate.conf", 1, 0, env_lookup, NULL,
+	    &err);
+	is_str(err, "/nonexistent/lkgate.conf: No such file or directory",
+	    "file: a missing required file is an error");
+	free(err);
+}
+
+static void
+test_env_overrides(void)
+{
+	static const char *const env[] = {
+		"LIVEKIT_URL", "wss://lk.example.com",
+		"LIVEKIT_API_KEY", "APIkey",
+		"LIVEKIT_API_SECRET", SECRET,
+		"LKGATE_TOKEN_TTL", "120",
+		"LKGATE_API_KEYS", "e:" KEY3 ":admin",
+		"LKGATE_ROOM_PREFIX", "",	/* empty: unset */
+		NULL
+	};
+	static const char *const badenv[] = {
+		"LIVEKIT_URL", "wss://lk.example.com",
+		"LIVEKIT_API_KEY", "APIkey",
+		"LIVEKIT_API_SECRET", SECRET,
+		"LKGATE_TOKEN_TTL", "5",
+		NULL
+	};
+	struct conf *c;
+	char *err = NULL;
+
+	c = load("token_ttl = 600\nroom_prefix = file-\n"
+	    "api_keys = a:" KEY1 "\napi_keys = b:" KEY2 "\n"
+	    "livekit_url = ws://ignored:1\n", 0, env, &err);
+	ok(c != NULL, "env: loads over a file");
+	if (c == NULL) {
+		printf("# %s\n", err);
+		free(err);
+		return;
+	}
+	is_int(c->token_ttl, 120, "env: overrides a scalar");
+	is_str(c->livekit_url, "wss://lk.example.com", "env: overrides url");
+	is_str(c->room_prefix, "file-", "env: an empty variable is unset");
+	is_int((long long)c->napi_keys, 1, "env: a list replaces the file's");
+	if (c->napi_keys == 1)
+		is_str(c->api_keys[0].name, "e", "env: the env's key");
+	conf_free(c);
+	load_fails("token_ttl = 600\n", 0, badenv,
+	    "LKGATE_TOKEN_TTL: 5 is too small (60..86400)",
+	    "env: errors name the variable");
+}
+
+/* The integer options and their ranges: a second copy of the table. */
+static const struct {
+	const char	*key;
+	const char	*env;
+	long long	 min, max;
+} int_opts[] = {
+	{ "token_ttl", "LKGATE_TOKEN_TTL", 60, 86400 },
+	{ "room_empty_timeout", "LKGATE_ROOM_EMPTY_TIMEOUT", 0, 86400 },
+	{ "room_departure_timeout", "LKGATE_ROOM_DEPARTURE_TIMEOUT", 0,
+	  86400 },
+	{ "room_max_participants", "LKGATE_ROOM_MAX_PARTICIPANTS", 0, 10000 },
+	{ "upstream_timeout_ms", "LKGATE_UPSTREAM_TIMEOUT_MS", 100, 60000 },
+	{ "upstream_connect_timeout_ms", "LKGATE_UPSTREAM_CONNECT_TIMEOUT_MS",
+	  50, 60000 },
+	{ "upstream_max_connections", "LKGATE_UPSTREAM_MAX_CONNECTIONS", 1,
+	  1024 },
+	{ "request_timeout_ms", "LKGATE_REQUEST_TIMEOUT_MS", 100, 300000 },
+	{ "max_body_bytes", "LKGATE_MAX_BODY_BYTES", 1024, 1048576 },
+	{ "max_header_bytes", "LKGATE_MAX_HEADER_BYTES", 1024, 65536 },
+	{ "max_inflight", "LKGATE_MAX_INFLIGHT", 1, 100000 },
+	{ "shutdown_grace_ms", "LKGATE_SHUTDOWN_GRACE_MS", 0, 600000 },
+};
+
+static void
+test_ranges(void)
+{
+	const char *env[9];
+	char *text, *want, *name, val[32];
+	struct conf *c;
+	char *err = NULL;
+	size_t i;
+
+	memcpy(env, prod_env, 6 * sizeof(*env));
+	for (i = 0; i < NELEM(int_opts); i++) {
+		text = xasprintf("# range\n%s = %lld\n", int_opts[i].key,
+		    int_opts[i].min - 1);
+		want = xasprintf("FILE:2: %s: %lld is too small (%lld..%lld)",
+		    int_opts[i].key, int_opts[i].min - 1, int_opts[i].min,
+		    int_opts[i].max);
+		load_fails(text, 0, prod_env, want, int_opts[i].key);
+		free(text);
+		free(want);
+		text = xasprintf("%s = %lld\n", int_opts[i].key,
+		    int_opts[i].max + 1);
+		want = xasprintf("FILE:1: %s: %lld is too large (%lld..%lld)",
+		    int_opts[i].key, int_opts[i].max + 1, int_opts[i].min,
+		    int_opts[i].max);
+		load_fails(text, 0, prod_env, want, int_opts[i].key);
+		free(text);
+		free(want);
+		text = xasprintf("%s = 12abc\n", int_opts[i].key);
+		want = xasprintf("FILE:1: %s: 12abc is not a whole number "
+		    "(%lld..%lld)", int_opts[i].key, int_opts[i].min,
+		    int_opts[i].max);
+		load_fails(text, 0, prod_env, want, int_opts[i].key);
+		free(text);
+		free(want);
+
+		/* The environment: same checks, named by the variable. */
+		snprintf(val, sizeof(val), "%lld", int_opts[i].max + 1);
+		env[6] = int_opts[i].env;
+		env[7] = val;
+		env[8] = NULL;
+		want = xasprintf("%s: %s is too large (%lld..%lld)",
+		    int_opts[i].env, val, int_opts[i].min, int_opts[i].max);
+		load_fails(NULL, 0, env, want, int_opts[i].env);
+		free(want);
+
+		/* Both ends of the range are accepted. */
+		text = xasprintf("upstream_timeout_ms = 100\n"
+		    "request_timeout_ms = 300000\n%s = %lld\n",
+		    int_opts[i].key, int_opts[i].min);
+		if (strcmp(int_opts[i].key, "upstream_timeout_ms") == 0 ||
+		    strcmp(int_opts[i].key, "request_timeout_ms") == 0) {
+			free(text);
+			text = xasprintf("%s = %lld\n", int_opts[i].key,
+			    strcmp(int_opts[i].key, "request_timeout_ms") == 0 ?
+			    int_opts[i].max : int_opts[i].min);
+		}
+		c = load(text, 0, prod_env, &err);
+		name = xasprintf("%s: range end accepted", int_opts[i].key);
+		ok(c != NULL, "%s", name);
+		if (c == NULL) {
+			printf("# %s\n", err);
+			free(err);
+		}
+		conf_free(c);
+		free(name);
+		free(text);
+	}
+}
+
+static void
+test_values(void)
+{
+	load_fails("listen = 10.0.0.1\n", 0, prod_env,
+	    "FILE:1: listen: \"10.0.0.1\" is not host:port (IPv4 or [IPv6])",
+	    "listen: no port");
+	load_fails("listen = localhost:80\n", 0, prod_env,
+	    "FILE:1: listen: \"localhost\" is not an IPv4 address or an IPv6 "
+	    "address in brackets", "listen: host name");
+	load_fails("listen = ::1:80\n", 0, prod_env,
+	    "FILE:1: listen: \"::1\" is not an IPv4 address or an IPv6 "
+	    "address in brackets", "listen: IPv6 without brackets");
+	load_fails("listen = 1.2.3.4:0\n", 0, prod_env,
+	    "FILE:1: listen: port \"0\" is too small (1..65535)",
+	    "listen: port 0");
+	load_fails("listen = [::]:65536\n", 0, prod_env,
+	    "FILE:1: listen: port \"65536\" is too large (1..65535)",
+	    "listen: port too large");
+	load_fails("livekit_url = ftp://x\n", 0, prod_env + 2,
+	    "FILE:1: livekit_url: \"ftp://x\" is not a URL starting with "
+	    "ws://, wss://, http:// or https://", "url: bad scheme");
+	load_fails("livekit_url = wss://\n", 0, prod_env + 2,
+	    "FILE:1: livekit_url: \"wss://\" is not a URL starting with "
+	    "ws://, wss://, http:// or https://", "url: no host");
+	load_fails("livekit_api_url = ws://x\n", 0, prod_env,
+	    "FILE:1: livekit_api_url: \"ws://x\" is not a URL starting with "
+	    "http:// or https://", "api url: http(s) only");
+	load_fails("log_level = verbose\n", 0, prod_env,
+	    "FILE:1: log_level: \"verbose\" is not one of debug, info, warn "
+	    "or error", "log_level: bad");
+	load_fails("room_prefix = a b\n", 0, prod_env,
+	    "FILE:1: room_prefix: \"a b\" is not 0-64 characters of "
+	    "A-Z a-z 0-9 _ . -", "room_prefix: bad character");
+	load_fails("livekit_api_key = a b\n", 0, prod_env + 6,
+	    "FILE:1: livekit_api_key: \"a b\" is not 1-256 visible ASCII "
+	    "characters", "api key: bad");
+}
+
+static void
+test_api_url(void)
+{
+	static const struct {
+		const char *url, *api, *want;
+	} cases[] = {
+		{ "ws://localhost:7880", NULL, "http://localhost:7880" },
+		{ "wss://lk.example.com/", NULL, "https://lk.example.com" },
+		{ "http://lk:7880//", NULL, "http://lk:7880" },
+		{ "https://lk.example.com/base/", NULL,
+		  "https://lk.example.com/base" },
+		{ "wss://public.example.com", "http://10.0.0.5:7880/",
+		  "http://10.0.0.5:7880" },
+	};
+	const char *env[] = {
+		"LIVEKIT_API_KEY", "APIkey", "LIVEKIT_API_SECRET", SECRET,
+		"LIVEKIT_URL", NULL, "LIVEKIT_API_URL", NULL, NULL
+	};
+	struct conf *c;
+	char *err = NULL;
+	size_t i;
+
+	for (i = 0; i < NELEM(cases); i++) {
+		env[5] = cases[i].url;
+		env[7] = cases[i].api;
+		c = load(NULL, 0, env, &err);
+		is_str(c != NULL ? c->livekit_api_url : err, cases[i].want,
+		    cases[i].url);
+		conf_free(c);
+	}
+}
+
+static void
+test_api_keys(void)
+{
+	static const struct {
+		const char *list, *want, *name;
+	} bad[] = {
+		{ "a:" KEY1 ":root", "role must be app or admin", "bad role" },
+		{ "a:short", "key must be 16-256 visible ASCII characters "
+		  "without ':' or ','", "short key" },
+		{ "a:" KEY1 "\tx", "key must be 16-256 visible ASCII "
+		  "characters without ':' or ','", "key with whitespace" },
+		{ KEY1, "expected name:key[:role]", "no name" },
+		{ "bad name:" KEY1, "name must be 1-64 characters of A-Z a-z "
+		  "0-9 _ . -", "bad name" },
+		{ "a:" KEY1 ",a:" KEY2, "entry 2: name \"a\" is used twice",
+		  "duplicate name" },
+		{ "a:" KEY1 ",b:" KEY1, "entry 2: key of \"b\" is the same as "
+		  "the key of \"a\"", "duplicate key" },
+	};
+	const char *env[9];
+	char *want, *file;
+	const char *kf;
+	struct conf *c;
+	char *err = NULL;
+	size_t i;
+
+	memcpy(env, prod_env, 6 * sizeof(*env));
+	env[6] = "LKGATE_API_KEYS";
+	env[8] = NULL;
+	for (i = 0; i < NELEM(bad); i++) {
+		env[7] = bad[i].list;
+		want = xasprintf("LKGATE_API_KEYS: %s", bad[i].want);
+		load_fails(NULL, 0, env, want, bad[i].name);
+		free(want);
+	}
+
+	kf = write_tmp("# keys\n\nops:" KEY2 ":admin  # the ops team\n"
+	    "b:" KEY3 "\n");
+	file = xasprintf("api_keys = a:" KEY1 "\napi_keys_file = %s\n", kf);
+	c = load(file, 0, prod_env, &err);
+	ok(c != NULL && c->napi_keys == 3, "keys file: combined with list");
+	if (c != NULL && c->napi_keys == 3) {
+		is_str(c->api_keys[1].name, "ops", "keys file: name");
+		is_int(c->api_keys[1].role, ROLE_ADMIN, "keys file: role");
+		is_str(c->api_keys[2].key, KEY3, "keys file: comment-free key");
+	}
+	conf_free(c);
+	free(file);
+
+	file = xasprintf("api_keys = a:" KEY2 "\napi_keys_file = %s\n", kf);
+	want = xasprintf("FILE:2: api_keys_file: %s:3: key of \"ops\" is the "
+	    "same as the key of \"a\"", kf);
+	load_fails(file, 0, prod_env, want, "keys file: duplicate across");
+	free(file);
+	free(want);
+	load_fails("api_keys_file = /nonexistent/keys\n", 0, prod_env,
+	    "FILE:1: api_keys_file: /nonexistent/keys: No such file or "
+	    "directory", "keys file: missing");
+}
+
+static void
+test_profiles(void)
+{
+	const struct agent_profile *p;
+	struct conf *c;
+	char *err = NULL;
+
+	c = load("agent_profiles = coach=coach-agent, duo=a+b.v2\n"
+	    "agent_profiles = default = main\n", 0, prod_env, &err);
+	ok(c != NULL, "profiles: load");
+	if (c == NULL) {
+		printf("# %s\n", err);
+		free(err);
+		return;
+	}
+	p = conf_profile_by_name(c, "duo");
+	ok(p != NULL && p->nagents == 2 && strcmp(p->agents[0], "a") == 0 &&
+	    strcmp(p->agents[1], "b.v2") == 0 && p->agents[2] == NULL,
+	    "profiles: two agents, NULL-terminated");
+	p = conf_profile_by_name(c, "default");
+	ok(p != NULL && p->nagents == 1 && strcmp(p->agents[0], "main") == 0,
+	    "profiles: spaces around '=' trimmed");
+	ok(conf_profile_by_name(c, "nope") == NULL, "profiles: unknown");
+	conf_free(c);
+
+	load_fails("agent_profiles = coach\n", 0, prod_env,
+	    "FILE:1: agent_profiles: \"coach\" is not "
+	    "profile=agent[+agent...]", "profiles: no '='");
+	load_fails("agent_profiles = a=x,a=y\n", 0, prod_env,
+	    "FILE:1: agent_profiles: entry 2: profile \"a\" is defined twice",
+	    "profiles: duplicate");
+	load_fails("agent_profiles = a=x+x\n", 0, prod_env,
+	    "FILE:1: agent_profiles: profile \"a\": agent \"x\" is listed "
+	    "twice", "profiles: agent twice");
+	load_fails("agent_profiles = a=\n", 0, prod_env,
+	    "FILE:1: agent_profiles: profile \"a\" names no agent",
+	    "profiles: no agent");
+	load_fails("agent_profiles = a=b c\n", 0, prod_env,
+	    "FILE:1: agent_profiles: profile \"a\": agent \"b c\" is not "
+	    "1-64 characters of A-Z a-z 0-9 _ . -", "profiles: bad agent");
+}
+
+/* Runs fn with stderr sent to a file; returns what was written. */
+static char *
+capture_stderr(struct conf *(*fn)(char **), struct conf **out, char **err)
+{
+	char path[] = "/tmp/test_conf.err.XXXXXX";
+	char buf[4096];
+	ssize_t n;
+	int fd, saved;
+
+	fflush(stderr);
+	fd = mkstemp(path);
+	saved = dup(2);
+	dup2(fd, 2);
+	*out = fn(err);
+	dup2(saved, 2);
+	close(saved);
+	lseek(fd, 0, SEEK_SET);
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n < 0 ? 0 : n] = '\0';
+	close(fd);
+	unlink(path);
+	return xstrdup(buf);
+}
+
+static const char *secret_env[] = {
+	"LIVEKIT_URL", "wss://lk.example.com", "LIVEKIT_API_KEY", "APIkey",
+	"LIVEKIT_API_SECRET_FILE", NULL, NULL
+};
+
+static struct conf *
+load_secret_env(char **err)
+{
+	test_env = secret_env;
+	return conf_load(NULL, 1, 0, env_lookup, NULL, err);
+}
+
+static void
+test_secret_file(void)
+{
+	char *big, *file, *want, *log;
+	const char *sf, *loose;
+	struct conf *c;
+	char *err = NULL;
+
+	sf = write_tmp_len(SECRET "\n\n", strlen(SECRET) + 2, 0600);
+	secret_env[5] = sf;
+	c = load_secret_env(&err);
+	is_str(c != NULL ? c->livekit_api_secret : err, SECRET,
+	    "secret file: read, newlines stripped");
+	conf_free(c);
+
+	/* The variable beats the file's secret: the pair is one setting. */
+	test_env = secret_env;
+	c = conf_load(write_tmp("livekit_api_secret = other-secret\n"), 1, 0,
+	    env_lookup, NULL, &err);
+	is_str(c != NULL ? c->livekit_api_secret : err, SECRET,
+	    "secret file: env _FILE overrides the file's secret");
+	conf_free(c);
+
+	file = xasprintf("livekit_api_secret = " SECRET "\n"
+	    "livekit_api_secret_file = %s\n", sf);
+	load_fails(file, 0, prod_env + 6 /* none */,
+	    "FILE:2: livekit_api_secret_file: livekit_api_secret is set too "
+	    "(line 1); set only one", "secret file: both in the file");
+	free(file);
+	{
+		const char *both[] = {
+			"LIVEKIT_URL", "wss://x", "LIVEKIT_API_KEY", "k",
+			"LIVEKIT_API_SECRET", SECRET,
+			"LIVEKIT_API_SECRET_FILE", sf, NULL
+		};
+
+		load_fails(NULL, 0, both, "LIVEKIT_API_SECRET: "
+		    "LIVEKIT_API_SECRET_FILE is set too; set only one",
+		    "secret file: both in the environment");
+	}
+
+	big = xmalloc(64 * 1024 + 1);
+	memset(big, 'x', 64 * 1024 + 1);
+	secret_env[5] = write_tmp_len(big, 64 * 1024 + 1, 0600);
+	want = xasprintf("LIVEKIT_API_SECRET_FILE: %s: larger than 65536 "
+	    "bytes", secret_env[5]);
+	c = load_secret_env(&err);
+	is_str(err, want, "secret file: larger than 64 KiB");
+	conf_free(c);
+	free(err);
+	free(want);
+	free(big);
+
+	secret_env[5] = write_tmp("\n");
+	want = xasprintf("LIVEKIT_API_SECRET_FILE: %s: must hold 1-4096 "
+	    "visible ASCII characters", secret_env[5]);
+	c = load_secret_env(&err);
+	is_str(err, want, "secret file: empty");
+	conf_free(c);
+	free(err);
+	free(want);
+
+	loose = write_tmp_len(SECRET "\n", strlen(SECRET) + 1, 0644);
+	secret_env[5] = loose;
+	log = capture_stderr(load_secret_env, &c, &err);
+	ok(c != NULL && strstr(log, loose) != NULL &&
+	    strstr(log, "readable by group or others") != NULL,
+	    "secret file: a world-readable file is warned about");
+	ok(strstr(log, SECRET) == NULL, "secret file: warning has no secret");
+	conf_free(c);
+	free(log);
+}
+
+static void
+test_timeouts(void)
+{
+	struct conf *c;
+	char *err = NULL;
+
+	load_fails("request_timeout_ms = 5000\n", 0, prod_env,
+	    "request_timeout_ms (5000) must be greater than "
+	    "upstream_timeout_ms (5000)", "timeouts: equal refused");
+	load_fails("upstream_timeout_ms = 20000\n", 0, prod_env,
+	    "request_timeout_ms (15000) must be greater than "
+	    "upstream_timeout_ms (20000)", "timeouts: default request");
+	c = load("upstream_timeout_ms = 20000\nrequest_timeout_ms = 20001\n",
+	    0, prod_env, &err);
+	ok(c != NULL, "timeouts: greater accepted");
+	conf_free(c);
+}
+
+/* Loads each bad configuration; no message may hold a secret. */
+static void
+test_no_secrets_in_errors(void)
+{
+	static const char *const texts[] = {
+		"livekit_api_secret = " SECRET " x\n",
+		"livekit_api_secret = \"" SECRET "\001\"\n",
+		"api_keys = a:" SECRET ":boss\n",
+		"api_keys = " SECRET "\n",
+		"api_keys = bad name:" SECRET "\n",
+		"api_keys = a:" SECRET ",b:" SECRET "\n",
+		"api_keys = " SECRET ":admin\n",
+		SECRET "\n",
+		"livekit_api_secret " SECRET "\n",
+		"livekit_api_secret = " SECRET "\nlivekit_api_secret = "
+		    SECRET "\n",
+	};
+	const char *env[] = {
+		"LIVEKIT_URL", "wss://x", "LIVEKIT_API_KEY", "k",
+		"LKGATE_API_KEYS", SECRET ":app:x", NULL
+	};
+	struct conf *c;
+	char *err;
+	size_t i;
+	int clean = 1;
+
+	for (i = 0; i < NELEM(texts); i++) {
+		err = NULL;
+		c = load(texts[i], 0, prod_env + 6, &err);
+		if (c != NULL || err == NULL || strstr(err, SECRET) != NULL ||
+		    strstr(err, "0123456789abcdef") != NULL) {
+			printf("# case %zu: %s\n", i, err ? err : "(loaded)");
+			clean = 0;
+		}
+		conf_free(c);
+		free(err);
+	}
+	ok(clean, "secrets: no error message quotes a secret");
+	err = NULL;
+	c = load(NULL, 0, env, &err);
+	ok(c == NULL && err != NULL && strstr(err, SECRET) == NULL,
+	    "secrets: nor from the environment");
+	conf_free(c);
+	free(err);
+}
+
+static void
+test_match(void)
+{
+	const struct api_key *k;
+	struct conf *c;
+	char *err = NULL;
+	char withnul[] = KEY1 "\0";
+
+	c = load("api_keys = a:" KEY1 ", b:" KEY2 ":admin, c:" KEY3 "x\n", 0,
+	    prod_env, &err);
+	ok(c != NULL, "match: loads");
+	if (c == NULL)
+		return;
+	k = conf_api_key_match(c, KEY2, strlen(KEY2));
+	ok(k != NULL && strcmp(k->name, "b") == 0 && k->role == ROLE_ADMIN,
+	    "match: finds the admin key");
+	k = conf_api_key_match(c, KEY1, strlen(KEY1));
+	ok(k != NULL && strcmp(k->name, "a") == 0, "match: first entry");
+	k = conf_api_key_match(c, KEY3 "x", strlen(KEY3) + 1);
+	ok(k != NULL && strcmp(k->name, "c") == 0, "match: last entry");
+	ok(conf_api_key_match(c, KEY3, strlen(KEY3)) == NULL,
+	    "match: a prefix does not match");
+	ok(conf_api_key_match(c, KEY1 "x", strlen(KEY1) + 1) == NULL,
+	    "match: a longer key does not match");
+	ok(conf_api_key_match(c, withnul, sizeof(withnul) - 1) == NULL,
+	    "match: a trailing NUL does not match");
+	ok(conf_api_key_match(c, KEY1, strlen(KEY1) - 1) == NULL,
+	    "match: a shorter length does not match");
+	ok(conf_api_key_match(c, "", 0) == NULL, "match: empty");
+	ok(conf_api_key_match(c, NULL, 0) == NULL, "match: NULL");
+	ok(conf_api_key_match(c, KEY1, CONF_API_KEY_MAX + 1) == NULL,
+	    "match: overlong");
+	conf_free(c);
+}
+
+struct seen {
+	char	keys[64][64];
+	size_t	n;
+	int	good;
+};
+
+static void
+collect(void *arg, const char *key, const char *env, const char *def,
+    const char *help)
+{
+	struct seen *s = arg;
+	char want[80];
+	size_t i;
+
+	if (s->n < NELEM(s->keys))
+		snprintf(s->keys[s->n++], sizeof(s->keys[0]), "%s", key);
+	/* LKGATE_FOO_BAR for foo_bar, except LiveKit's own names. */
+	if (strncmp(key, "livekit_", 8) == 0)
+		want[0] = '\0';
+	else
+		snprintf(want, sizeof(want), "LKGATE_");
+	for (i = strlen(want); *key != '\0' && i + 1 < sizeof(want); i++)
+		want[i] = (char)toupper((unsigned char)*key++);
+	want[i] = '\0';
+	if (strcmp(env, want) != 0 || def == NULL || help == NULL ||
+	    *help == '\0' || strchr(help, '\t') != NULL ||
+	    strchr(def, '\t') != NULL) {
+		printf("# bad row %s %s\n", want, env);
+		s->good = 0;
+	}
+}
+
+static void
+test_foreach(void)
+{
+	static const char *const keys[] = {
+		"listen", "livekit_url", "livekit_api_url", "livekit_api_key",
+		"livekit_api_secret", "livekit_api_secret_file", "api_keys",
+		"api_keys_file", "token_ttl", "room_prefix",
+		"room_empty_timeout", "room_departure_timeout",
+		"room_max_participants", "agent_profiles",
+		"upstream_timeout_ms", "upstream_connect_timeout_ms",
+		"upstream_max_connections", "request_timeout_ms",
+		"max_body_bytes", "max_header_bytes", "max_inflight",
+		"shutdown_grace_ms", "log_level",
+	};
+	struct seen s;
+	size_t i;
+	int same;
+
+	memset(&s, 0, sizeof(s));
+	s.good = 1;
+	conf_foreach_option(collect, &s);
+	is_int((long long)s.n, (long long)NELEM(keys), "foreach: every row");
+	same = s.n == NELEM(keys);
+	for (i = 0; same && i < s.n; i++)
+		same = strcmp(s.keys[i], keys[i]) == 0;
+	ok(same, "foreach: rows in table order");
+	ok(s.good, "foreach: env names, defaults and help are sane");
+}
+
+/* The sample configuration loads (when run from the top of the tree). */
+static void
+test_sample(void)
+{
+	struct conf *c;
+	char *err = NULL;
+
+	if (access("etc/lkgate.conf", R_OK) != 0) {
+		ok(1, "sample: # SKIP not run from the top of the tree");
+		return;
+	}
+	test_env = NULL;
+	c = conf_load("etc/lkgate.conf", 1, 0, env_lookup, NULL, &err);
+	ok(c != NULL, "sample: etc/lkgate.conf loads");
+	if (c == NULL)
+		printf("# %s\n", err);
+	conf_free(c);
+	free(err);
+}
+
+int
+main(void)
+{
+	size_t i;
+
+	test_dev_defaults();
+	test_required();
+	test_file_syntax();
+	test_file_errors();
+	test_env_overrides();
+	test_ranges();
+	test_values();
+	test_api_url();
+	test_api_keys();
+	test_profiles();
+	test_secret_file();
+	test_timeouts();
+	test_no_secrets_in_errors();
+	test_match();
+	test_foreach();
+	test_sample();
+	for (i = 0; i < ntmpfiles; i++) {
+		unlink(tmpfiles[i]);
+		free(tmpfiles[i]);
+	}
+	return tap_done();
+}

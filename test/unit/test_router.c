@@ -1,0 +1,120 @@
+/*
+ * Unit tests of router: matching, parameters, percent-decoding, path
+ * tricks, 404 versus 405 and the Allow list.
+ */
+#include <string.h>
+
+#include "router.h"
+#include "tap.h"
+
+static void h(struct rq *rq) { (void)rq; }
+
+static const struct route table[] = {
+	{ M_GET, "/health", "health", AUTH_NONE, RC_DEFAULT, 0, h },
+	{ M_POST, "/api/sessions", "create", AUTH_API_KEY, RC_CREATE, 1, h },
+	{ M_GET, "/api/sessions/:id", "get", AUTH_API_KEY, RC_DEFAULT, 0, h },
+	{ M_DELETE, "/api/sessions/:id", "del", AUTH_API_KEY, RC_DEFAULT, 0,
+	    h },
+	{ M_POST, "/api/session/:id/end", "end", AUTH_API_KEY, RC_DEFAULT, 0,
+	    h },
+};
+
+static enum router_result
+match(int method, const char *path, struct route_match *m, int *allow)
+{
+	return router_match(table, sizeof(table) / sizeof(table[0]), method,
+	    path, m, allow);
+}
+
+static void
+test_literal_and_params(void)
+{
+	struct route_match m;
+	int allow;
+
+	is_int(match(M_GET, "/health", &m, &allow), ROUTER_FOUND, "literal");
+	is_str(m.route->name, "health", "literal route");
+	is_int(match(M_GET, "/api/sessions/abc", &m, &allow), ROUTER_FOUND,
+	    "parameter");
+	is_str(m.route->name, "get", "parameter route by method");
+	is_int((long long)m.nparams, 1, "one parameter");
+	is_str(m.params[0], "abc", "parameter value");
+	is_int(match(M_DELETE, "/api/sessions/x", &m, &allow), ROUTER_FOUND,
+	    "same path, other method");
+	is_str(m.route->name, "del", "DELETE route");
+	is_int(match(M_POST, "/api/session/s1/end", &m, &allow), ROUTER_FOUND,
+	    "parameter in the middle");
+	is_str(m.params[0], "s1", "middle parameter value");
+	is_int(match(M_HEAD, "/health", &m, &allow), ROUTER_FOUND,
+	    "HEAD matches GET routes");
+}
+
+static void
+test_not_found(void)
+{
+	static const char *const paths[] = { "/", "/healthz", "/health/",
+	    "//health", "/api/sessions/", "/api/sessions//", "/api/sessions/a/b",
+	    "/api/sessions/.", "/api/sessions/..", "/API/sessions",
+	    "/api/%73essions", "health", "" };
+	struct route_match m;
+	size_t i;
+	int allow;
+
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		is_int(match(M_GET, paths[i], &m, &allow), ROUTER_NOT_FOUND,
+		    paths[i]);
+}
+
+static void
+test_decoding(void)
+{
+	struct route_match m;
+	char longp[400];
+	int allow;
+
+	is_int(match(M_GET, "/api/sessions/a%20b", &m, &allow), ROUTER_FOUND,
+	    "escaped space");
+	is_str(m.params[0], "a b", "decoded parameter");
+	is_int(match(M_GET, "/api/sessions/a%2Fb", &m, &allow),
+	    ROUTER_NOT_FOUND, "encoded slash refused");
+	is_int(match(M_GET, "/api/sessions/a%00b", &m, &allow),
+	    ROUTER_NOT_FOUND, "encoded NUL refused");
+	is_int(match(M_GET, "/api/sessions/a%2", &m, &allow),
+	    ROUTER_NOT_FOUND, "truncated escape refused");
+	is_int(match(M_GET, "/api/sessions/a%zz", &m, &allow),
+	    ROUTER_NOT_FOUND, "bad hex refused");
+	memset(longp, 'a', sizeof(longp));
+	memcpy(longp, "/api/sessions/", 14);
+	longp[sizeof(longp) - 1] = '\0';
+	is_int(match(M_GET, longp, &m, &allow), ROUTER_NOT_FOUND,
+	    "overlong parameter refused");
+}
+
+static void
+test_methods(void)
+{
+	struct route_match m;
+	char buf[128];
+	int allow;
+
+	is_int(match(M_PUT, "/api/sessions/x", &m, &allow), ROUTER_BAD_METHOD,
+	    "405 for a known path");
+	router_allow_string(allow, buf, sizeof(buf));
+	is_str(buf, "GET, HEAD, DELETE", "Allow lists the path's methods");
+	is_int(match(M_GET, "/api/sessions", &m, &allow), ROUTER_BAD_METHOD,
+	    "GET on a POST route");
+	router_allow_string(allow, buf, sizeof(buf));
+	is_str(buf, "POST", "Allow: POST");
+	is_int(router_method_from_name("DELETE"), M_DELETE, "method by name");
+	is_int(router_method_from_name("BREW"), 0, "unknown method");
+}
+
+int
+main(void)
+{
+	test_literal_and_params();
+	test_not_found();
+	test_decoding();
+	test_methods();
+	return tap_done();
+}
