@@ -92,6 +92,13 @@ void		 conf_free(struct conf *);
 const struct api_key *conf_api_key_match(const struct conf *, const char *key,
 		    size_t keylen);
 
+/*
+ * Adds an API key as the entry "name:key[:role]" of api_keys would (same
+ * checks).  Used by --dev for its generated key.  Returns 0, or -1 with
+ * *why set to a message the caller frees.
+ */
+int		 conf_add_api_key(struct conf *, const char *entry, char **why);
+
 /* Returns the profile named name, or NULL. */
 const struct agent_profile *conf_profile_by_name(const struct conf *,
 		    const char *name);

@@ -30,8 +30,9 @@ struct crypto_pk *crypto_pk_from_rsa(const unsigned char *n, size_t nlen,
  * when the point is not on the curve. */
 struct crypto_pk *crypto_pk_from_p256(const unsigned char *x, size_t xlen,
 	    const unsigned char *y, size_t ylen);
-/* From a PEM "PUBLIC KEY" (SubjectPublicKeyInfo); NULL when invalid or of
- * another type. */
+/* From a PEM "PUBLIC KEY" (SubjectPublicKeyInfo) block of len bytes; NULL
+ * when invalid, not in that form (DER, PKCS#1) or of another type or size
+ * (RSA under 2048 bits, curves other than P-256). */
 struct crypto_pk *crypto_pk_from_pem(const char *pem, size_t len);
 enum crypto_pk_type crypto_pk_type(const struct crypto_pk *);
 void	crypto_pk_free(struct crypto_pk *);

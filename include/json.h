@@ -26,9 +26,15 @@ enum json_err {
 int	 json_utf8_valid(const char *buf, size_t len);
 
 /*
- * Parses len bytes as one JSON value with nothing but whitespace after it.
- * Returns the tree (caller frees with cJSON_Delete) or NULL with *err set.
- * With want_object the top level must be an object.
+ * Parses len bytes (no NUL terminator needed) as one RFC 8259 JSON value
+ * with nothing but JSON whitespace around it.  Returns the tree (caller
+ * frees with cJSON_Delete) or NULL with *err set: JSON_NOT_UTF8 for bad
+ * UTF-8 or a NUL byte; JSON_SYNTAX also for what cJSON alone would let
+ * through (a BOM, control bytes as whitespace or raw in strings, "\u0000",
+ * numbers such as 01, 1. or +1); JSON_TOO_DEEP when an object or array
+ * sits at depth JSON_MAX_DEPTH + 1 (the top level is depth 1); JSON_DUP_KEY
+ * when any object repeats a key (compared after unescaping).  With
+ * want_object the top level must be an object (else JSON_NOT_OBJECT).
  */
 cJSON	*json_parse_strict(const char *buf, size_t len, int want_object,
 	    enum json_err *err);
@@ -44,10 +50,12 @@ enum json_get json_get_string(const cJSON *obj, const char *key,
 	    const char **out);
 enum json_get json_get_bool(const cJSON *obj, const char *key, int *out);
 /* An integer-valued number (no fraction, within [min, max]); a number out
- * of range counts as JG_WRONG_TYPE. */
+ * of range counts as JG_WRONG_TYPE, and so does any of magnitude 2^53 or
+ * more, which a double may hold only rounded. */
 enum json_get json_get_int(const cJSON *obj, const char *key, long long min,
 	    long long max, long long *out);
-/* An int64 sent either as a JSON number or as a decimal string, as
+/* An int64 sent either as a JSON number (below 2^53 in magnitude, as for
+ * json_get_int) or as a decimal string ("-123"; no '+', no spaces), as
  * protojson writes int64 fields. */
 enum json_get json_get_int64_lax(const cJSON *obj, const char *key,
 	    int64_t *out);
@@ -56,11 +64,13 @@ enum json_get json_get_array(const cJSON *obj, const char *key,
 enum json_get json_get_object(const cJSON *obj, const char *key,
 	    const cJSON **out);
 
-/* Renders v without whitespace; the caller frees.  fatal() on failure. */
+/* Renders v without whitespace; the caller frees with free().  fatal() on
+ * failure. */
 char	*json_print(const cJSON *v);
 
-/* Constructors that fatal() on allocation failure instead of returning
- * NULL.  json_add_* add to obj and return the new member. */
+/* Constructors that fatal() on allocation failure (or a NULL string)
+ * instead of returning NULL.  json_add_* add to obj and return the new
+ * member.  json_add_int is exact only below 2^53 in magnitude. */
 cJSON	*json_new_object(void);
 cJSON	*json_new_array(void);
 cJSON	*json_add_string(cJSON *obj, const char *key, const char *val);

@@ -20,7 +20,8 @@
 enum tri { TRI_ABSENT = -1, TRI_FALSE = 0, TRI_TRUE = 1 };
 
 /* The `video` grant.  Plain booleans are emitted only when true; tri-state
- * ones only when not TRI_ABSENT; strings only when non-NULL. */
+ * ones only when not TRI_ABSENT; strings only when non-NULL.  Note that a
+ * zero-initialised tri-state is TRI_FALSE, not absent. */
 struct lk_video_grant {
 	int		 room_create;
 	int		 room_list;
@@ -32,7 +33,8 @@ struct lk_video_grant {
 	enum tri	 can_subscribe;
 	enum tri	 can_publish_data;
 	enum tri	 can_update_own_metadata;
-	const char *const *can_publish_sources; /* NULL-terminated, or NULL */
+	const char *const *can_publish_sources; /* NULL-terminated, or NULL;
+						   omitted when empty */
 	int		 hidden;
 	int		 recorder;
 	int		 agent;
@@ -42,7 +44,9 @@ struct lk_claims {
 	const char	*identity;	/* `sub`; NULL for service tokens */
 	const char	*name;		/* NULL: absent */
 	const char	*metadata;	/* NULL: absent */
-	const char *const *attributes;	/* key, value, ..., NULL; or NULL */
+	const char *const *attributes;	/* key, value, ..., NULL; or NULL.
+					   Keys distinct; omitted when
+					   empty; a NULL value is fatal() */
 	const char	*kind;		/* e.g. "standard"; NULL: absent */
 	struct lk_video_grant video;
 	int		 has_video;	/* 0: no `video` claim at all */
@@ -50,9 +54,11 @@ struct lk_claims {
 };
 
 /*
- * Returns a compact HS256 JWT (caller frees) with iss = api_key, sub,
- * nbf = now, exp = now + ttl and the claims given.  The HMAC key is the
- * raw secret bytes.
+ * Returns a compact HS256 JWT (caller frees) with header
+ * {"alg":"HS256","typ":"JWT"} and the claims, in this order: iss = api_key
+ * (non-NULL), sub, nbf = now, exp = now + ttl, name, metadata, attributes,
+ * kind, video, sha256.  The claims pointer may be NULL (iss, nbf and exp
+ * only).  The HMAC key is the raw secret bytes.
  */
 char	*token_sign_livekit(const char *api_key, const void *secret,
 	    size_t secretlen, const struct lk_claims *, int64_t now,
@@ -99,8 +105,12 @@ const char *token_err_string(enum token_err);
  * Verifies a compact JWS of len bytes: three base64url segments, a JSON
  * object header whose `alg` is the key's (no "none"), the signature, then
  * exp / nbf / iss / aud.  When the header has a kid only keys with that
- * kid (or with no kid) are tried.  On TOKEN_OK *claims receives the payload
- * object (caller frees with cJSON_Delete); otherwise *claims is NULL.
+ * kid (or with no kid) are tried: none left is TOKEN_NO_KEY, none of the
+ * header's alg TOKEN_BAD_ALG.  A "crit" header, a repeated key in header
+ * or payload, or an exp / nbf that is not a finite number (null included)
+ * is TOKEN_MALFORMED.  The payload is parsed only once the signature
+ * holds.  On TOKEN_OK *claims receives the payload object (caller frees
+ * with cJSON_Delete); otherwise *claims is NULL.  claims may be NULL.
  */
 enum token_err token_verify(const struct token_keyset *, const char *jwt,
 	    size_t len, const struct token_verify_opts *, cJSON **claims);
@@ -108,9 +118,10 @@ enum token_err token_verify(const struct token_keyset *, const char *jwt,
 /*
  * Verifies a LiveKit webhook: auth is the raw Authorization header (a bare
  * JWT: a "Bearer " prefix fails like any malformed token), HS256 with
- * secret, `iss` must equal api_key, and the `sha256` claim must equal the
- * standard base64 of SHA-256 over the body bytes (compared in constant
- * time).
+ * secret, `exp` required, `iss` must equal api_key, and the `sha256` claim
+ * must equal the standard base64 of SHA-256 over the body bytes (compared
+ * in constant time; missing is TOKEN_BAD_HASH).  A NULL api_key or secret
+ * is TOKEN_NO_KEY.
  */
 enum token_err token_verify_webhook(const char *api_key, const void *secret,
 	    size_t secretlen, const char *auth, size_t authlen,

@@ -29,7 +29,8 @@ b64_encode(const char *alpha, int pad, const void *buf, size_t len)
 		fatal("base64 input of %zu bytes is too long", len);
 	o = out = xmalloc((len + 2) / 3 * 4 + 1);
 	for (i = 0; i + 3 <= len; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		    in[i + 2];
 		*o++ = alpha[v >> 18 & 63];
 		*o++ = alpha[v >> 12 & 63];
 		*o++ = alpha[v >> 6 & 63];

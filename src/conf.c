@@ -908,6 +908,18 @@ api_key_add(struct conf *c, char *s, char **why)
 	return 0;
 }
 
+int
+conf_add_api_key(struct conf *c, const char *entry, char **why)
+{
+	char *copy = xstrdup(entry);
+	int r;
+
+	*why = NULL;
+	r = api_key_add(c, copy, why);
+	free(copy);
+	return r;
+}
+
 /*
  * Splits a comma-separated list, skipping empty entries, and hands each
  * to add(); errors of a list of several name the entry.

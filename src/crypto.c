@@ -100,8 +100,9 @@ pk_accept(struct crypto_pk *pk)
 	if (pk == NULL)
 		return NULL;
 	if ((rsa = mbedtls_pk_rsa(*pk->ctx)) != NULL) {
+		/* mbedtls_pk_get_bitlen() rounds RSA up to whole bytes. */
 		if (mbedtls_rsa_check_pubkey(rsa) == 0 &&
-		    mbedtls_pk_get_bitlen(pk->ctx) >= RSA_MIN_BITS) {
+		    mbedtls_mpi_bitlen(&rsa->N) >= RSA_MIN_BITS) {
 			pk->type = CRYPTO_PK_RSA;
 			return pk;
 		}

@@ -122,8 +122,7 @@ static void
 add_dev_key(struct conf *c)
 {
 	unsigned char raw[16];
-	char hex[sizeof(raw) * 2 + 1];
-	struct api_key *k;
+	char hex[sizeof(raw) * 2 + 1], *entry, *why = NULL;
 	size_t i;
 
 	if (c->napi_keys > 0)
@@ -131,21 +130,19 @@ add_dev_key(struct conf *c)
 	util_random_bytes(raw, sizeof(raw));
 	for (i = 0; i < sizeof(raw); i++)
 		snprintf(hex + i * 2, 3, "%02x", raw[i]);
-	c->api_keys = xrealloc(c->api_keys, sizeof(*c->api_keys));
-	k = &c->api_keys[0];
-	k->name = xstrdup("dev");
-	k->key = xasprintf("lkdev-%s", hex);
-	k->role = ROLE_ADMIN;
-	c->napi_keys = 1;
+	entry = xasprintf("dev:lkdev-%s:admin", hex);
+	if (conf_add_api_key(c, entry, &why) == -1)
+		fatal("development key: %s", why);
+	free(entry);
 	fprintf(stderr, "\n"
 	    "  *** lkgate is running in DEVELOPMENT mode: NOT FOR PRODUCTION ***\n"
 	    "  LiveKit %s with API key %s, listening on %s only.\n"
-	    "  Development API key (admin): %s\n"
-	    "  Try: curl -H 'X-API-Key: %s' -H 'Content-Type: application/json'"
-	    " \\\n        -d '{\"user_id\":\"user123\"}' "
+	    "  Development API key (admin): lkdev-%s\n"
+	    "  Try: curl -H 'X-API-Key: lkdev-%s' "
+	    "-H 'Content-Type: application/json' \\\n"
+	    "        -d '{\"user_id\":\"user123\"}' "
 	    "http://%s/api/sessions\n\n",
-	    c->livekit_url, c->livekit_api_key, c->listen, k->key, k->key,
-	    c->listen);
+	    c->livekit_url, c->livekit_api_key, c->listen, hex, hex, c->listen);
 }
 
 static void

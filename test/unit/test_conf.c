@@ -32,6 +32,13 @@ static const char *const prod_env[] = {
 	NULL
 };
 
+/* The same without the LiveKit API key. */
+static const char *const no_key_env[] = {
+	"LIVEKIT_URL", "wss://lk.example.com",
+	"LIVEKIT_API_SECRET", SECRET,
+	NULL
+};
+
 static char *tmpfiles[256];
 static size_t ntmpfiles;
 
@@ -288,6 +295,13 @@ test_file_errors(void)
 	big[sizeof(big) - 1] = '\0';
 	load_fails(big, 0, prod_env,
 	    "FILE:1: line longer than 4096 bytes", "file: long line");
+	c = load("livekit_api_key = \"a\\\"b\\\\c#d\"\n", 0, no_key_env,
+	    &err);
+	is_str(c != NULL ? c->livekit_api_key : err, "a\"b\\c#d",
+	    "file: escapes inside quotes");
+	conf_free(c);
+	free(err);
+	err = NULL;
 	load_fails("room_prefix = a\001b\n", 0, prod_env,
 	    "FILE:1: line holds a control character",
 	    "file: control character");
@@ -327,7 +341,7 @@ test_env_overrides(void)
 		"LKGATE_ROOM_PREFIX", "",	/* empty: unset */
 		NULL
 	};
-	static const char *const badenv[] = {
+	const char *badenv[] = {
 		"LIVEKIT_URL", "wss://lk.example.com",
 		"LIVEKIT_API_KEY", "APIkey",
 		"LIVEKIT_API_SECRET", SECRET,
@@ -356,6 +370,10 @@ test_env_overrides(void)
 	load_fails("token_ttl = 600\n", 0, badenv,
 	    "LKGATE_TOKEN_TTL: 5 is too small (60..86400)",
 	    "env: errors name the variable");
+	badenv[7] = "60\n";
+	load_fails(NULL, 0, badenv,
+	    "LKGATE_TOKEN_TTL: holds a control character",
+	    "env: control characters refused");
 }
 
 /* The integer options and their ranges: a second copy of the table. */
@@ -397,7 +415,9 @@ test_ranges(void)
 		want = xasprintf("FILE:2: %s: %lld is too small (%lld..%lld)",
 		    int_opts[i].key, int_opts[i].min - 1, int_opts[i].min,
 		    int_opts[i].max);
-		load_fails(text, 0, prod_env, want, int_opts[i].key);
+		name = xasprintf("%s: below the range", int_opts[i].key);
+		load_fails(text, 0, prod_env, want, name);
+		free(name);
 		free(text);
 		free(want);
 		text = xasprintf("%s = %lld\n", int_opts[i].key,
@@ -405,14 +425,18 @@ test_ranges(void)
 		want = xasprintf("FILE:1: %s: %lld is too large (%lld..%lld)",
 		    int_opts[i].key, int_opts[i].max + 1, int_opts[i].min,
 		    int_opts[i].max);
-		load_fails(text, 0, prod_env, want, int_opts[i].key);
+		name = xasprintf("%s: above the range", int_opts[i].key);
+		load_fails(text, 0, prod_env, want, name);
+		free(name);
 		free(text);
 		free(want);
 		text = xasprintf("%s = 12abc\n", int_opts[i].key);
 		want = xasprintf("FILE:1: %s: 12abc is not a whole number "
 		    "(%lld..%lld)", int_opts[i].key, int_opts[i].min,
 		    int_opts[i].max);
-		load_fails(text, 0, prod_env, want, int_opts[i].key);
+		name = xasprintf("%s: not a number", int_opts[i].key);
+		load_fails(text, 0, prod_env, want, name);
+		free(name);
 		free(text);
 		free(want);
 

@@ -11,8 +11,9 @@
 #include "tap.h"
 
 /* RFC 7515 A.2 and A.3 share this payload. */
-#define RFC7515_PAYLOAD	"eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6" \
-			"Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ"
+#define RFC7515_PAYLOAD							\
+	"eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6"	\
+	"Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ"
 #define A2_INPUT	"eyJhbGciOiJSUzI1NiJ9." RFC7515_PAYLOAD
 #define A3_INPUT	"eyJhbGciOiJFUzI1NiJ9." RFC7515_PAYLOAD
 
@@ -150,12 +151,12 @@ test_sha256_and_ct(void)
 {
 	unsigned char got[CRYPTO_SHA256_LEN], want[CRYPTO_SHA256_LEN];
 
-	unhex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
-	    want);
+	unhex("ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad", want);
 	crypto_sha256("abc", 3, got);
 	tap_is_mem(got, sizeof(got), want, sizeof(want), "SHA-256(\"abc\")");
-	unhex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
-	    want);
+	unhex("e3b0c44298fc1c149afbf4c8996fb924"
+	    "27ae41e4649b934ca495991b7852b855", want);
 	crypto_sha256(NULL, 0, got);
 	tap_is_mem(got, sizeof(got), want, sizeof(want), "SHA-256 of nothing");
 	ok(crypto_ct_equal("abcdef", "abcdef", 6), "ct_equal: equal");
@@ -201,6 +202,28 @@ check_rs256(const struct crypto_pk *pk, const char *name)
 	ok(!crypto_verify_rs256(pk, input, strlen(input), sig, siglen),
 	    "%s: tampered message refused", name);
 	free(sig);
+}
+
+/* The A.2 modulus with its top bit cleared (2047 bits), and with a
+ * leading zero byte (still 2048 bits). */
+static void
+test_rsa_sizes(void)
+{
+	unsigned char *n, *n0, e[3] = { 0x01, 0x00, 0x01 };
+	struct crypto_pk *pk;
+	size_t nlen;
+
+	n = unb64(a2_n, &nlen);
+	n0 = calloc(1, nlen + 1);
+	memcpy(n0 + 1, n, nlen);
+	pk = crypto_pk_from_rsa(n0, nlen + 1, e, sizeof(e));
+	ok(pk != NULL, "leading zero byte in the modulus accepted");
+	crypto_pk_free(pk);
+	n[0] &= 0x7f;
+	ok(crypto_pk_from_rsa(n, nlen, e, sizeof(e)) == NULL,
+	    "2047-bit modulus refused");
+	free(n);
+	free(n0);
 }
 
 static void
@@ -333,6 +356,7 @@ main(void)
 	test_hmac();
 	test_sha256_and_ct();
 	test_rsa();
+	test_rsa_sizes();
 	test_ec();
 	test_pem_refusals();
 	return tap_done();
