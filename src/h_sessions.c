@@ -218,6 +218,7 @@ session_created(struct rq *rq, const struct lk_result *res)
 	struct join_request jr = { 0 };
 	int64_t exp;
 	cJSON *o;
+	char *tok;
 
 	if (res->outcome != LK_OK) {
 		rq_reply_lk_error(rq, res, E_UPSTREAM_ERROR);
@@ -230,8 +231,8 @@ session_created(struct rq *rq, const struct lk_result *res)
 	}
 	jr.room = s->room;
 	jr.identity = s->user_id;
-	o = jointoken_answer(c, &jr, jointoken_sign(c, &jr, util_wall_s(),
-	    &exp), exp);
+	tok = jointoken_sign(c, &jr, util_wall_s(), &exp);
+	o = jointoken_answer(c, &jr, tok, exp);
 	json_add_string(o, "session_id", s->id);
 	cJSON_DeleteItemFromObjectCaseSensitive(o, "server_url");
 	cJSON_DeleteItemFromObjectCaseSensitive(o, "participant_token");

@@ -43,11 +43,14 @@ static const struct lk_method_info {
 	const char	*service;
 	const char	*name;
 	enum lk_grant	 grant;
-	int		 idempotent;	/* safe to resend on a dead connection */
+	int		 idempotent;	/* may be resent on a dead connection */
 } methods[LK_METHOD_COUNT] = {
-	[LK_CREATE_ROOM] =	{ "RoomService", "CreateRoom", GRANT_CREATE, 1 },
-	[LK_DELETE_ROOM] =	{ "RoomService", "DeleteRoom", GRANT_CREATE, 1 },
-	[LK_LIST_ROOMS] =	{ "RoomService", "ListRooms", GRANT_LIST, 1 },
+	[LK_CREATE_ROOM] =	{ "RoomService", "CreateRoom",
+				    GRANT_CREATE, 1 },
+	[LK_DELETE_ROOM] =	{ "RoomService", "DeleteRoom",
+				    GRANT_CREATE, 1 },
+	[LK_LIST_ROOMS] =	{ "RoomService", "ListRooms",
+				    GRANT_LIST, 1 },
 	[LK_LIST_PARTICIPANTS] = { "RoomService", "ListParticipants",
 				    GRANT_ADMIN, 1 },
 	[LK_GET_PARTICIPANT] =	{ "RoomService", "GetParticipant",
@@ -348,7 +351,8 @@ lk_token(struct lkclient *lk, enum lk_grant g, const char *room)
 		return lk_sign(lk->conf, g, room, now);
 	t = &lk->cache[g];
 	/* A clock stepped back also renews it: nbf must not be ahead. */
-	if (t->jwt == NULL || now < t->made || now - t->made >= LK_TOKEN_REUSE) {
+	if (t->jwt == NULL || now < t->made ||
+	    now - t->made >= LK_TOKEN_REUSE) {
 		lk_forget(t->jwt);
 		t->jwt = lk_sign(lk->conf, g, NULL, now);
 		t->made = now;
@@ -445,21 +449,21 @@ lk_call(struct lkclient *lk, enum lk_method m, const char *room,
 	char *text, *url, *jwt, *auth;
 
 	c = lk_call_new(lk, lk_method_name(m), done, arg);
-	text = body != NULL ? json_print(body) : xstrdup("{}");
-	cJSON_Delete(body);
 	if ((unsigned)m >= LK_METHOD_COUNT) {
-		free(text);
+		cJSON_Delete(body);
 		return lk_call_fail(c, "unknown method");
 	}
 	mi = &methods[m];
 	if (mi->grant == GRANT_ADMIN && (room == NULL || *room == '\0')) {
-		free(text);
+		cJSON_Delete(body);
 		return lk_call_fail(c, "no room for a per-room call");
 	}
 	if ((jwt = lk_token(lk, mi->grant, room)) == NULL) {
-		free(text);
+		cJSON_Delete(body);
 		return lk_call_fail(c, "cannot sign a service token");
 	}
+	text = body != NULL ? json_print(body) : xstrdup("{}");
+	cJSON_Delete(body);
 	url = xasprintf("%s/twirp/livekit.%s/%s", cf->livekit_api_url,
 	    mi->service, mi->name);
 	auth = xasprintf("Authorization: Bearer %s", jwt);

@@ -84,7 +84,7 @@ struct up_call {
 	struct curl_slist	*hdrs;		/* owned until cleanup */
 	char			*url;
 	int			 post;
-	char			*body;		/* owned; POSTFIELDS points here */
+	char			*body;		/* owned; for POSTFIELDS */
 	size_t			 bodylen;
 	long			 timeout_ms;
 	long			 connect_timeout_ms;
@@ -159,7 +159,8 @@ up_sock_fire(evutil_socket_t fd, short what, void *arg)
 	/* us may be freed inside this call (CURL_POLL_REMOVE). */
 	mc = curl_multi_socket_action(up->multi, fd, mask, &running);
 	if (mc != CURLM_OK)
-		log_warn("upstream: socket action: %s", curl_multi_strerror(mc));
+		log_warn("upstream: socket action: %s",
+		    curl_multi_strerror(mc));
 	up_drain(up);
 }
 
@@ -260,7 +261,8 @@ up_timer_fire(evutil_socket_t fd, short what, void *arg)
 	mc = curl_multi_socket_action(up->multi, CURL_SOCKET_TIMEOUT, 0,
 	    &running);
 	if (mc != CURLM_OK)
-		log_warn("upstream: timeout action: %s", curl_multi_strerror(mc));
+		log_warn("upstream: timeout action: %s",
+		    curl_multi_strerror(mc));
 	up_drain(up);
 }
 
@@ -460,7 +462,8 @@ up_call_detach(struct up_call *c)
 
 	assert(c->state == CALL_RUNNING && c->easy != NULL);
 	if ((mc = curl_multi_remove_handle(c->up->multi, c->easy)) != CURLM_OK)
-		log_warn("upstream: remove handle: %s", curl_multi_strerror(mc));
+		log_warn("upstream: remove handle: %s",
+		    curl_multi_strerror(mc));
 	curl_easy_cleanup(c->easy);
 	c->easy = NULL;
 }

@@ -67,7 +67,8 @@ static void
 test_twirp(void)
 {
 	check("twirp not_found", 404, JSON,
-	    "{\"code\":\"not_found\",\"msg\":\"requested room does not exist\"}",
+	    "{\"code\":\"not_found\","
+	    "\"msg\":\"requested room does not exist\"}",
 	    LK_NOT_FOUND, "not_found", "requested room does not exist");
 	check("twirp unavailable", 503, JSON,
 	    "{\"code\":\"unavailable\",\"msg\":\"no response from servers\"}",
