@@ -36,24 +36,28 @@ binary: $(BUILD)/lkgate
 	@if [ "$(BUILD)" = build/release ]; then cp $(BUILD)/lkgate lkgate; fi
 
 $(BUILD)/lkgate: $(LIBOBJS) $(BUILD)/main.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(LIBOBJS) $(BUILD)/main.o $(DEPLIBS)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(LIBOBJS) $(BUILD)/main.o $(DEPLIBS)
 
 $(BUILD)/%.o: src/%.c $(HDRS) config.mk
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(DEPCFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $@"
+	@$(CC) $(CPPFLAGS) $(DEPCFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/test/tap.o: test/tap.c test/tap.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itest $(DEPCFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $@"
+	@$(CC) $(CPPFLAGS) -Itest $(DEPCFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/test/test_%: test/unit/test_%.c $(BUILD)/test/tap.o $(LIBOBJS) $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -Itest $(DEPCFLAGS) $(CFLAGS) -o $@ $< \
+	@echo "  CCLD    $@"
+	@$(CC) $(CPPFLAGS) -Itest $(DEPCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(BUILD)/test/tap.o $(LIBOBJS) $(DEPLIBS)
 
 # The whole suite against the binary of $(BUILD).
 run-tests: $(BUILD)/lkgate $(UNIT_BINS)
-	sh test/run $(BUILD)
+	@sh test/run $(BUILD)
 
 test: test-deps
 	@$(MAKE) --no-print-directory binary

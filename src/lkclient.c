@@ -402,7 +402,8 @@ lk_call_done(void *arg, const struct up_result *r)
 		lk_log_failure(c, &res);
 	c->in_done = 1;
 	TAILQ_REMOVE(&c->lk->calls, c, entry);
-	c->done(c->arg, &res);
+	if (c->done != NULL)
+		c->done(c->arg, &res);
 	lk_answer_clear(&a);
 	free(c);
 }

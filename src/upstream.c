@@ -601,7 +601,8 @@ up_done_fire(evutil_socket_t fd, short what, void *arg)
 		res.error = c->status == UP_OK ? NULL : c->errbuf;
 		res.elapsed_ms = (unsigned long)(util_mono_ms() - c->t_start);
 		res.retried = c->retried;
-		c->done(c->arg, &res);
+		if (c->done != NULL)
+			c->done(c->arg, &res);
 		up_call_free(c);
 	}
 }
