@@ -6,8 +6,15 @@ BUILD		?= build/release
 SRCS		 = $(wildcard src/*.c)
 HDRS		 = $(wildcard include/*.h)
 LIBOBJS		 = $(patsubst src/%.c,$(BUILD)/%.o,$(filter-out src/main.c,$(SRCS)))
+# Documents built into the binary (see "embed" below).
+EMBEDOBJS	 = $(BUILD)/openapi_doc.o $(BUILD)/admin_doc.o
+LIBOBJS		+= $(EMBEDOBJS)
 UNIT_SRCS	 = $(wildcard test/unit/test_*.c)
 UNIT_BINS	 = $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
+FUZZ_TARGETS	 = $(patsubst test/fuzz/fuzz_%.c,%,$(wildcard test/fuzz/fuzz_*.c))
+FUZZ_REPLAYS	 = $(patsubst %,$(BUILD)/test/fuzz_%,$(FUZZ_TARGETS))
+FUZZ_SECONDS	?= 30
+FUZZ_CC		?= clang
 DEPCFLAGS	 = $(shell $(PKG_CONFIG) --cflags $(DEPS) 2>/dev/null)
 DEPLIBS		 = $(shell $(PKG_CONFIG) --libs $(DEPS) 2>/dev/null) $(MBEDTLS_LIBS)
 DEPS_STAMP	 = build/.deps-build
@@ -15,7 +22,7 @@ TEST_STAMP	 = build/.deps-test
 
 .PHONY: all binary deps test-deps dev test check asan bench \
 	install uninstall clean headers-check check-includes lint-man \
-	run-tests
+	run-tests fuzz fuzzers
 
 all: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory binary
@@ -33,7 +40,9 @@ test-deps: $(DEPS_STAMP) $(TEST_STAMP)
 # The dependency flags come from pkg-config, so everything that compiles
 # runs in a sub-make started after the packages are there.
 binary: $(BUILD)/lkgate
-	@if [ "$(BUILD)" = build/release ]; then cp $(BUILD)/lkgate lkgate; fi
+	@# A rename, so that a running ./lkgate is never written to.
+	@if [ "$(BUILD)" = build/release ]; then \
+	    cp $(BUILD)/lkgate lkgate.new && mv -f lkgate.new lkgate; fi
 
 $(BUILD)/lkgate: $(LIBOBJS) $(BUILD)/main.o
 	@echo "  LD      $@"
@@ -41,6 +50,32 @@ $(BUILD)/lkgate: $(LIBOBJS) $(BUILD)/main.o
 
 $(BUILD)/%.o: src/%.c $(HDRS) config.mk
 	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) $(CPPFLAGS) $(DEPCFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Embeds a file in the binary with od and awk only: $(BUILD)/NAME_doc.c
+# defines const char SYM[], the file's bytes as one string literal of octal
+# escapes (so NUL-terminated), and const size_t SYM_len, its length
+# without the NUL.  $(call embed,SYM,HEADER)
+define embed
+	@mkdir -p $(@D)
+	@echo "  GEN     $@"
+	@od -An -v -to1 $< | awk -v sym=$(1) -v hdr=$(2) -v src=$< ' \
+	BEGIN { printf "/* Generated from %s by the Makefile. */\n", src; \
+	    printf "#include \"%s\"\n\nconst char %s[] =\n", hdr, sym } \
+	{ s = ""; for (i = 1; i <= NF; i++) s = s "\\" $$i; \
+	    printf "    \"%s\"\n", s; n += NF } \
+	END { if (n == 0) printf "    \"\"\n"; \
+	    printf "    ;\nconst size_t %s_len = %d;\n", sym, n }' \
+	    >$@.$$$$ && mv -f $@.$$$$ $@
+endef
+
+$(BUILD)/openapi_doc.c: src/openapi.json Makefile
+	$(call embed,openapi_json,openapi.h)
+$(BUILD)/admin_doc.c: src/admin.html Makefile
+	$(call embed,admin_html,adminpage.h)
+
+$(EMBEDOBJS): %.o: %.c $(HDRS) config.mk
 	@echo "  CC      $@"
 	@$(CC) $(CPPFLAGS) $(DEPCFLAGS) $(CFLAGS) -c -o $@ $<
 
@@ -55,8 +90,33 @@ $(BUILD)/test/test_%: test/unit/test_%.c $(BUILD)/test/tap.o $(LIBOBJS) $(HDRS)
 	@$(CC) $(CPPFLAGS) -Itest $(DEPCFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< \
 	    $(BUILD)/test/tap.o $(LIBOBJS) $(DEPLIBS)
 
+# The fuzz targets (test/fuzz/) link against an archive, so that a target
+# may replace a module (fuzz_body replaces httpfront's request API).
+$(BUILD)/liblkgate.a: $(LIBOBJS)
+	@echo "  AR      $@"
+	@rm -f $@ && $(AR) rcs $@ $(LIBOBJS)
+
+FUZZ_DEPS	 = test/fuzz/fuzz.h test/fuzz/fakerq.c $(BUILD)/liblkgate.a \
+		   $(HDRS)
+
+# Each target with replay.c as main: the suite replays its corpus.
+$(BUILD)/test/fuzz_%: test/fuzz/fuzz_%.c test/fuzz/replay.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	@echo "  CCLD    $@"
+	@$(CC) $(CPPFLAGS) -Itest/fuzz $(DEPCFLAGS) $(CFLAGS) $(LDFLAGS) \
+	    -o $@ $< test/fuzz/replay.c $(BUILD)/liblkgate.a $(DEPLIBS) -lm
+
+# Each target with libFuzzer as main (make fuzz builds these).
+$(BUILD)/fuzzer/fuzz_%: test/fuzz/fuzz_%.c $(FUZZ_DEPS)
+	@mkdir -p $(@D)
+	@echo "  CCLD    $@"
+	@$(CC) $(CPPFLAGS) -Itest/fuzz $(DEPCFLAGS) $(CFLAGS) $(LDFLAGS) \
+	    -fsanitize=fuzzer -o $@ $< $(BUILD)/liblkgate.a $(DEPLIBS) -lm
+
+fuzzers: $(patsubst %,$(BUILD)/fuzzer/fuzz_%,$(FUZZ_TARGETS))
+
 # The whole suite against the binary of $(BUILD).
-run-tests: $(BUILD)/lkgate $(UNIT_BINS)
+run-tests: $(BUILD)/lkgate $(UNIT_BINS) $(FUZZ_REPLAYS)
 	@sh test/run $(BUILD)
 
 test: test-deps
@@ -68,6 +128,15 @@ asan: test-deps
 	    OPTFLAGS="$(SANFLAGS)" LDFLAGS="$(SANFLAGS)" run-tests
 
 check: test asan
+
+# libFuzzer on every target for FUZZ_SECONDS each, under ASan and UBSan;
+# needs clang and libclang-rt (sh deploy/install-deps fuzz).
+fuzz: $(DEPS_STAMP)
+	sh deploy/install-deps fuzz
+	@$(MAKE) --no-print-directory BUILD=build/fuzz CC=$(FUZZ_CC) \
+	    OPTFLAGS="$(SANFLAGS) -fsanitize=fuzzer-no-link" \
+	    LDFLAGS="$(SANFLAGS)" fuzzers
+	@sh test/fuzz/run build/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Development server: like `livekit-server --dev`.
 dev: all
@@ -107,4 +176,4 @@ uninstall:
 	    $(DESTDIR)$(MANPREFIX)/man5/lkgate.conf.5
 
 clean:
-	rm -rf build/release build/asan lkgate
+	rm -rf build/release build/asan build/fuzz lkgate

@@ -5,6 +5,7 @@
 #define LKGATE_AUTH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "conf.h"
 #include "validate.h"
@@ -27,5 +28,23 @@ struct principal {
  */
 int	auth_api_key(const struct conf *, const char *header,
 	    struct principal *p, const char **why);
+
+/*
+ * Authenticates an Authorization header value (NULL: absent) holding a
+ * user JWT: exactly "Bearer " (the scheme in any case, RFC 7235) and the
+ * token.  The token must verify against conf->user_keys at time now, with
+ * conf's leeway, issuer and audience, and carry `exp`.  Its `sub` is the
+ * identity and must be a valid identity; `name`, when a string of valid
+ * text of at most 256 bytes, is the display name (else ignored); the user
+ * is an admin when the claim named conf->admin_role_claim is the string
+ * "admin" or an array holding it.  Returns 0 and fills *p (P_USER), or -1
+ * with *why set to a static English reason.
+ */
+int	auth_user_jwt(const struct conf *, const char *header, int64_t now,
+	    struct principal *p, const char **why);
+
+/* Returns 1 when an Authorization header value names the Bearer scheme
+ * (a user JWT, well-formed or not), else 0; NULL is allowed. */
+int	auth_is_bearer(const char *header);
 
 #endif

@@ -12,6 +12,11 @@
 
 #include <stddef.h>
 
+#include "ratelim.h"
+
+struct token_keyset;
+struct cidr;
+
 enum api_role { ROLE_APP, ROLE_ADMIN };
 
 /* Longest API key accepted, in bytes (the shortest is 16). */
@@ -47,6 +52,15 @@ struct conf {
 	/* clients */
 	struct api_key	*api_keys;
 	size_t		 napi_keys;
+	/* users: the app's own JWTs */
+	char		*user_jwt_secret;	/* HS256; NULL: none */
+	char		*user_jwt_issuer;	/* NULL: iss unchecked */
+	char		*user_jwt_audience;	/* NULL: aud unchecked */
+	long long	 user_jwt_leeway;	/* seconds, on exp and nbf */
+	char		*admin_role_claim;	/* claim of the roles */
+	/* The secret's HS256 key and the JWKS file's keys; NULL when
+	 * neither is configured, and then no user token is accepted. */
+	struct token_keyset *user_keys;
 	/* tokens and rooms */
 	long long	 token_ttl;		/* seconds */
 	char		*room_prefix;
@@ -64,6 +78,15 @@ struct conf {
 	long long	 max_header_bytes;
 	long long	 max_inflight;
 	long long	 shutdown_grace_ms;
+	/* rate limits, CORS, proxies */
+	struct rl_limit	 rate_limits[RL_NCLASSES]; /* by enum route_class;
+					   count 0: unlimited */
+	long long	 rate_limit_table_size;	/* entries */
+	char		**cors_origins;		/* exact origins, or "*" */
+	size_t		 ncors_origins;
+	struct cidr	*trusted_proxies;	/* whose X-Forwarded-For
+						   is believed */
+	size_t		 ntrusted_proxies;
 	char		*log_level;
 	/* set by --dev */
 	int		 dev;

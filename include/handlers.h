@@ -15,10 +15,34 @@ struct rq;
 extern const struct route routes[];
 extern const size_t nroutes;
 
+/* h_docs.c */
+void	h_openapi(struct rq *);
+void	h_admin(struct rq *);
+
 /* h_health.c */
 void	h_health_plain(struct rq *);
 void	h_health_json(struct rq *);
 void	h_readyz(struct rq *);
+
+/* h_metrics.c */
+void	h_metrics(struct rq *);
+
+/* h_rooms.c: the video-call rooms */
+void	h_room_create(struct rq *);
+void	h_room_list(struct rq *);
+void	h_room_get(struct rq *);
+void	h_room_delete(struct rq *);
+void	h_room_join(struct rq *);
+void	h_room_leave(struct rq *);
+/*
+ * Looks room up (ListRooms) for the caller who wants to join it and
+ * answers 404 ROOM_NOT_FOUND, 403 (neither creator, invited nor admin) or
+ * 409 ROOM_FULL itself; else calls ok(rq, arg).  Takes ownership of arg
+ * (freed with free() when the request ends); room must live as long as
+ * the request.
+ */
+void	room_check_join(struct rq *, const char *room,
+	    void (*ok)(struct rq *, void *), void *arg);
 
 /* h_sessions.c */
 void	h_session_create(struct rq *);
@@ -27,5 +51,23 @@ void	h_session_delete(struct rq *);
 
 /* h_tokens.c */
 void	h_token(struct rq *);
+/*
+ * Answers with a participant token for room (which must live as long as
+ * the request), built from the token fields of the body (NULL: none).
+ * Users, always, and other callers when lookup is set, go through
+ * room_check_join first.
+ */
+void	token_for_room(struct rq *, const char *room, int lookup);
+/*
+ * The identity the caller acts as: a user's sub (a different
+ * participant_identity or identity in body is 403), else the body's (400
+ * when absent).  Returns 0, or -1 after answering.
+ */
+struct cJSON;
+int	token_caller_identity(struct rq *, const struct cJSON *body,
+	    const char **out);
+
+/* h_webhook.c */
+void	h_webhook(struct rq *);
 
 #endif

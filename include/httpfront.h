@@ -53,7 +53,8 @@ const char	*rq_header(const struct rq *, const char *name);
 const char	*rq_query(const struct rq *, const char *name);
 /* The raw body and its length (may be empty, never NULL). */
 const char	*rq_body(const struct rq *, size_t *len);
-/* On routes with json_body: the parsed object, borrowed. */
+/* On routes with json_body: the parsed object, borrowed; NULL when
+ * json_body is 2 and the body is empty. */
 const cJSON	*rq_json(const struct rq *);
 const struct principal *rq_principal(const struct rq *);
 
@@ -74,6 +75,11 @@ void		 rq_lk_probe(struct rq *, rq_lk_fn cb);
 void		 rq_reply_json(struct rq *, int status, cJSON *body);
 /* Answers with plain text. */
 void		 rq_reply_text(struct rq *, int status, const char *text);
+/* Answers with len bytes of data (borrowed) as ctype. */
+void		 rq_reply_data(struct rq *, int status, const char *ctype,
+		    const void *data, size_t len);
+/* Adds a header to the coming reply (before any rq_reply_* call). */
+void		 rq_set_header(struct rq *, const char *name, const char *value);
 /* Answers with the contract's error shape. */
 void		 rq_reply_error(struct rq *, enum api_err, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));

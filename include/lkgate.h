@@ -13,6 +13,7 @@ struct conf;
 struct httpfront;
 struct upstream;
 struct lkclient;
+struct metrics;
 
 struct lkgate {
 	struct event_base	*base;
@@ -20,6 +21,7 @@ struct lkgate {
 	struct httpfront	*front;
 	struct upstream		*up;
 	struct lkclient		*lk;
+	struct metrics		*metrics;	/* owned; never NULL once running */
 	uint64_t		 started_ms;	/* monotonic */
 	int			 stopping;	/* set once a stop signal came */
 };

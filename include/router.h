@@ -22,11 +22,16 @@ enum http_method {
 enum route_auth {
 	AUTH_NONE,	/* anyone */
 	AUTH_API_KEY,	/* X-API-Key, app or admin */
-	AUTH_WEBHOOK	/* LiveKit's webhook signature, checked by the handler */
+	AUTH_WEBHOOK,	/* LiveKit's webhook signature, checked by the handler */
+	AUTH_USER_OR_KEY /* "Authorization: Bearer" user JWT, else X-API-Key */
 };
 
-/* Rate-limit class of a route. */
-enum route_class { RC_DEFAULT, RC_AUTH, RC_TOKEN, RC_CREATE };
+/*
+ * Rate-limit class of a route (limits in conf's rate_limits).  RC_NONE is
+ * never limited: load balancers' probes, Prometheus and LiveKit's own
+ * webhooks come from a few addresses, often, and must not be refused.
+ */
+enum route_class { RC_DEFAULT, RC_AUTH, RC_TOKEN, RC_CREATE, RC_NONE };
 
 struct rq;
 typedef void (*route_handler)(struct rq *);
@@ -37,7 +42,8 @@ struct route {
 	const char	*name;		/* stable label for logs and metrics */
 	enum route_auth	 auth;
 	enum route_class rclass;
-	int		 json_body;	/* 1: the body must be JSON */
+	int		 json_body;	/* 1: the body must be JSON; 2: an
+					   empty body is allowed too */
 	route_handler	 handler;
 };
 
@@ -52,8 +58,8 @@ enum router_result { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_BAD_METHOD };
 /*
  * Matches method (one M_* bit) and the path part of a request target (no
  * query) against the table of n routes.  Parameters are percent-decoded;
- * a decoded parameter holding NUL or '/', or longer than
- * ROUTER_MAX_PARAM_LEN - 1, does not match.  On ROUTER_BAD_METHOD *allow
+ * a decoded parameter holding NUL or '/', equal to "." or "..", or longer
+ * than ROUTER_MAX_PARAM_LEN - 1, does not match.  On ROUTER_BAD_METHOD *allow
  * holds the M_* bits the path accepts (OPTIONS excluded).
  */
 enum router_result router_match(const struct route *table, size_t n,

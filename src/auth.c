@@ -2,12 +2,17 @@
  * auth: turns request credentials into a principal.  API keys are looked
  * up through conf_api_key_match, which compares against every key in
  * constant time, so response timing says nothing about how close a guess
- * was.
+ * was.  User JWTs are verified by token_verify against the keys conf
+ * built (the algorithm comes from the key, never from the token); only
+ * then are their claims read.
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth.h"
+#include "json.h"
+#include "token.h"
 
 /* Longest key we even look at; longer values cannot match any key. */
 #define API_KEY_MAX 512
@@ -35,4 +40,95 @@ auth_api_key(const struct conf *conf, const char *header,
 	p->admin = k->role == ROLE_ADMIN;
 	snprintf(p->name, sizeof(p->name), "%s", k->name);
 	return 0;
+}
+
+/* The role that makes a user an admin. */
+#define ADMIN_ROLE	"admin"
+/* Longest display name kept, in bytes. */
+#define DISPLAY_MAX	256
+
+int
+auth_is_bearer(const char *header)
+{
+	return header != NULL && strncasecmp(header, "Bearer", 6) == 0 &&
+	    (header[6] == ' ' || header[6] == '\0');
+}
+
+/* 1 when the role claim is "admin" or an array holding "admin". */
+static int
+has_admin_role(const cJSON *claims, const char *claim)
+{
+	const cJSON *v, *r;
+
+	v = cJSON_GetObjectItemCaseSensitive(claims, claim);
+	if (cJSON_IsString(v))
+		return strcmp(v->valuestring, ADMIN_ROLE) == 0;
+	if (!cJSON_IsArray(v))
+		return 0;
+	cJSON_ArrayForEach(r, v)
+		if (cJSON_IsString(r) &&
+		    strcmp(r->valuestring, ADMIN_ROLE) == 0)
+			return 1;
+	return 0;
+}
+
+/* Fills *p from verified claims; -1 with *why when sub is unusable. */
+static int
+user_from_claims(const struct conf *conf, const cJSON *claims,
+    struct principal *p, const char **why)
+{
+	const char *sub, *name;
+
+	if (json_get_string(claims, "sub", &sub) != JG_OK ||
+	    !valid_identity(sub)) {
+		*why = "token sub is not a valid identity";
+		return -1;
+	}
+	p->kind = P_USER;
+	snprintf(p->name, sizeof(p->name), "%s", sub);
+	/* The name is only shown, so a bad one is dropped, not fatal. */
+	if (json_get_string(claims, "name", &name) == JG_OK &&
+	    valid_text(name, DISPLAY_MAX))
+		snprintf(p->display, sizeof(p->display), "%s", name);
+	p->admin = has_admin_role(claims, conf->admin_role_claim);
+	return 0;
+}
+
+int
+auth_user_jwt(const struct conf *conf, const char *header, int64_t now,
+    struct principal *p, const char **why)
+{
+	struct token_verify_opts o = {
+		.now = now, .leeway = conf->user_jwt_leeway,
+		.issuer = conf->user_jwt_issuer,
+		.audience = conf->user_jwt_audience, .require_exp = 1,
+	};
+	const char *jwt;
+	cJSON *claims;
+	enum token_err e;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	p->kind = P_ANONYMOUS;
+	if (conf->user_keys == NULL) {
+		*why = "user tokens are not accepted";
+		return -1;
+	}
+	if (!auth_is_bearer(header) || header[6] != ' ') {
+		*why = "expected Authorization: Bearer <token>";
+		return -1;
+	}
+	jwt = header + 7;
+	/* One byte past the cap is enough for token_verify to refuse it. */
+	e = token_verify(conf->user_keys, jwt, strnlen(jwt, TOKEN_MAX_LEN + 1),
+	    &o, &claims);
+	if (e != TOKEN_OK) {
+		*why = token_err_string(e);
+		return -1;
+	}
+	r = user_from_claims(conf, claims, p, why);
+	cJSON_Delete(claims);
+	if (r == -1)
+		memset(p, 0, sizeof(*p));
+	return r;
 }

@@ -28,7 +28,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clientip.h"
 #include "conf.h"
+#include "jwks.h"
 #include "log.h"
 #include "util.h"
 
@@ -36,6 +38,8 @@
 #define LINE_MAX_LEN	4096		/* one line of any file */
 #define SECRET_FILE_MAX	(64 * 1024)	/* a _FILE file */
 #define SECRET_MAX	4096		/* the LiveKit API secret */
+#define USER_SECRET_MIN	32		/* HS256: 256 bits, RFC 7518 3.2 */
+#define CLAIM_MAX	1024		/* issuer, audience, claim name */
 #define API_KEY_MIN	16
 #define NAME_MAX_LEN	64		/* key names, profiles, agents */
 #define URL_MAX		2048
@@ -52,7 +56,11 @@ enum opt_type {
 	OPT_ENUM,		/* one of choices */
 	OPT_API_KEYS,		/* list of name:key[:role] */
 	OPT_API_KEYS_FILE,	/* path of a file of name:key[:role] lines */
-	OPT_PROFILES		/* list of profile=agent[+agent...] */
+	OPT_JWKS_FILE,		/* path of a JWKS file of user JWT keys */
+	OPT_PROFILES,		/* list of profile=agent[+agent...] */
+	OPT_RATE_LIMITS,	/* list of class=N/PERIOD */
+	OPT_ORIGINS,		/* list of CORS origins */
+	OPT_PROXIES		/* list of addresses and CIDR blocks */
 };
 
 #define OPT_REQUIRED	0x1	/* outside --dev a value must be given */
@@ -113,6 +121,28 @@ static const struct conf_opt options[] = {
 	{ "api_keys_file", "LKGATE_API_KEYS_FILE", OPT_API_KEYS_FILE, 0,
 	  NULL, NULL, 0, 0, NULL, OFF(api_keys),
 	  "file of more client API keys, one name:key[:role] a line" },
+	{ "user_jwt_secret", "LKGATE_USER_JWT_SECRET", OPT_SECRET, 0,
+	  NULL, NULL, USER_SECRET_MIN, SECRET_MAX, NULL,
+	  OFF(user_jwt_secret),
+	  "HS256 secret of the app's user JWTs, at least 32 characters" },
+	{ "user_jwt_secret_file", "LKGATE_USER_JWT_SECRET_FILE",
+	  OPT_SECRET_FILE, 0, NULL, NULL, 0, 0, NULL, OFF(user_jwt_secret),
+	  "file holding the HS256 secret of user JWTs" },
+	{ "user_jwt_jwks_file", "LKGATE_USER_JWT_JWKS_FILE", OPT_JWKS_FILE, 0,
+	  NULL, NULL, 0, 0, NULL, OFF(user_keys),
+	  "JWKS file of the RS256 and ES256 public keys of user JWTs" },
+	{ "user_jwt_issuer", "LKGATE_USER_JWT_ISSUER", OPT_TOKEN, 0,
+	  NULL, NULL, 1, CLAIM_MAX, NULL, OFF(user_jwt_issuer),
+	  "iss that user JWTs must carry; unchecked when unset" },
+	{ "user_jwt_audience", "LKGATE_USER_JWT_AUDIENCE", OPT_TOKEN, 0,
+	  NULL, NULL, 1, CLAIM_MAX, NULL, OFF(user_jwt_audience),
+	  "aud that user JWTs must carry; unchecked when unset" },
+	{ "user_jwt_leeway", "LKGATE_USER_JWT_LEEWAY", OPT_INT, 0,
+	  "30", NULL, 0, 600, NULL, OFF(user_jwt_leeway),
+	  "clock leeway on exp and nbf of user JWTs, seconds" },
+	{ "admin_role_claim", "LKGATE_ADMIN_ROLE_CLAIM", OPT_TOKEN, 0,
+	  "role", NULL, 1, CLAIM_MAX, NULL, OFF(admin_role_claim),
+	  "user JWT claim holding roles; \"admin\" in it makes an admin" },
 	{ "token_ttl", "LKGATE_TOKEN_TTL", OPT_INT, 0,
 	  "3600", NULL, 60, 86400, NULL, OFF(token_ttl),
 	  "lifetime of participant tokens, seconds" },
@@ -157,6 +187,20 @@ static const struct conf_opt options[] = {
 	{ "shutdown_grace_ms", "LKGATE_SHUTDOWN_GRACE_MS", OPT_INT, 0,
 	  "10000", NULL, 0, 600000, NULL, OFF(shutdown_grace_ms),
 	  "time given to requests in flight at shutdown, milliseconds" },
+	{ "rate_limits", "LKGATE_RATE_LIMITS", OPT_RATE_LIMITS, 0,
+	  NULL, NULL, 0, 0, NULL, OFF(rate_limits),
+	  "rate limits, class=N/PERIOD with class default, auth, token or "
+	  "create" },
+	{ "rate_limit_table_size", "LKGATE_RATE_LIMIT_TABLE_SIZE", OPT_INT, 0,
+	  "65536", NULL, 16, 1048576, NULL, OFF(rate_limit_table_size),
+	  "rate-limit buckets kept at most (read at start-up)" },
+	{ "trusted_proxies", "LKGATE_TRUSTED_PROXIES", OPT_PROXIES, 0,
+	  NULL, NULL, 0, 0, NULL, OFF(trusted_proxies),
+	  "addresses and CIDR blocks whose X-Forwarded-For is believed" },
+	{ "cors_origins", "LKGATE_CORS_ORIGINS", OPT_ORIGINS, 0,
+	  NULL, NULL, 0, 0, NULL, OFF(cors_origins),
+	  "origins allowed to call from a browser, or * for any (no "
+	  "credentials)" },
 	{ "log_level", "LKGATE_LOG_LEVEL", OPT_ENUM, 0,
 	  "info", NULL, 0, 0, log_levels, OFF(log_level),
 	  "least severe level logged: debug, info, warn or error" },
@@ -199,7 +243,15 @@ static int	parse_api_keys(const struct conf_opt *, struct conf *,
 		    const char *, char **);
 static int	parse_api_keys_file(const struct conf_opt *, struct conf *,
 		    const char *, char **);
+static int	parse_jwks_file(const struct conf_opt *, struct conf *,
+		    const char *, char **);
 static int	parse_profiles(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+static int	parse_rate_limits(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+static int	parse_origins(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+static int	parse_proxies(const struct conf_opt *, struct conf *,
 		    const char *, char **);
 
 /* Per type: the parser, and whether a key may repeat (a list). */
@@ -217,7 +269,11 @@ static const struct {
 	[OPT_ENUM] = { parse_enum, 0 },
 	[OPT_API_KEYS] = { parse_api_keys, 1 },
 	[OPT_API_KEYS_FILE] = { parse_api_keys_file, 0 },
+	[OPT_JWKS_FILE] = { parse_jwks_file, 0 },
 	[OPT_PROFILES] = { parse_profiles, 1 },
+	[OPT_RATE_LIMITS] = { parse_rate_limits, 1 },
+	[OPT_ORIGINS] = { parse_origins, 1 },
+	[OPT_PROXIES] = { parse_proxies, 1 },
 };
 
 /* Reads lines of a buffer, one at a time, into buf. */
@@ -713,16 +769,23 @@ parse_secret(const struct conf_opt *o, struct conf *c, const char *text,
 	return 0;
 }
 
-/* Reads a secret from a file; trailing newlines are not part of it. */
+/*
+ * Reads a secret from a file; trailing newlines are not part of it.  Its
+ * length limits are those of the OPT_SECRET row it stands in for.
+ */
 static int
 parse_secret_file(const struct conf_opt *o, struct conf *c,
     const char *text, char **why)
 {
+	const struct conf_opt *so;
 	struct stat st;
 	char *buf;
 	size_t len;
-	int missing, r;
+	int missing, r, pi;
 
+	if ((pi = opt_partner((size_t)(o - options))) == -1)
+		fatal("conf: %s has no secret to stand in for", o->key);
+	so = &options[pi];
 	if (*text == '\0') {
 		*why = xstrdup("no file named");
 		return -1;
@@ -734,9 +797,10 @@ parse_secret_file(const struct conf_opt *o, struct conf *c,
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
 		buf[--len] = '\0';
 	r = 0;
-	if (strlen(buf) != len || !is_visible(buf, 1, SECRET_MAX)) {
-		*why = xasprintf("%s: must hold 1-%d visible ASCII characters",
-		    text, SECRET_MAX);
+	if (strlen(buf) != len ||
+	    !is_visible(buf, (size_t)so->min, (size_t)so->max)) {
+		*why = xasprintf("%s: must hold %lld-%lld visible ASCII "
+		    "characters", text, so->min, so->max);
 		r = -1;
 	} else
 		str_set(c, o->off, xstrdup(buf));
@@ -994,6 +1058,33 @@ parse_api_keys_file(const struct conf_opt *o, struct conf *c,
 	return r;
 }
 
+/* Logs a key of a JWKS file that lkgate has no use for. */
+static void
+jwks_skipped(void *arg, size_t i, const char *kid, const char *why)
+{
+	if (kid != NULL)
+		log_warn("%s: keys[%zu] (kid \"%.*s\") skipped: %s",
+		    (const char *)arg, i, ECHO_MAX, kid, why);
+	else
+		log_warn("%s: keys[%zu] skipped: %s", (const char *)arg, i,
+		    why);
+}
+
+static int
+parse_jwks_file(const struct conf_opt *o, struct conf *c, const char *text,
+    char **why)
+{
+	(void)o;
+	if (*text == '\0') {
+		*why = xstrdup("no file named");
+		return -1;
+	}
+	jwks_free(c->user_keys);
+	c->user_keys = jwks_load_file(text, jwks_skipped, (void *)(uintptr_t)
+	    text, why);
+	return c->user_keys == NULL ? -1 : 0;
+}
+
 /* Parses "profile=agent[+agent...]" and appends it. */
 static int
 profile_add(struct conf *c, char *s, char **why)
@@ -1055,6 +1146,111 @@ parse_profiles(const struct conf_opt *o, struct conf *c, const char *text,
 {
 	(void)o;
 	return split_list(c, text, profile_add, why);
+}
+
+/* Parses one class=N/PERIOD; a class may be limited once. */
+static int
+rate_limit_add(struct conf *c, char *s, char **why)
+{
+	struct rl_limit l;
+	unsigned int cls;
+
+	if (ratelim_parse(s, &cls, &l, why) == -1)
+		return -1;
+	if (c->rate_limits[cls].count != 0) {
+		*why = xasprintf("class %s is limited twice",
+		    ratelim_class_name(cls));
+		return -1;
+	}
+	c->rate_limits[cls] = l;
+	return 0;
+}
+
+static int
+parse_rate_limits(const struct conf_opt *o, struct conf *c, const char *text,
+    char **why)
+{
+	(void)o;
+	return split_list(c, text, rate_limit_add, why);
+}
+
+/*
+ * 1 when s is an origin as browsers send it: http or https, a lowercase
+ * host (name, IPv4 or [IPv6]) and an optional port; no path, no slash.
+ */
+static int
+is_origin(const char *s)
+{
+	const char *h;
+	size_t i;
+
+	if (strncmp(s, "https://", 8) == 0)
+		h = s + 8;
+	else if (strncmp(s, "http://", 7) == 0)
+		h = s + 7;
+	else
+		return 0;
+	for (i = 0; h[i] != '\0'; i++)
+		if (!((h[i] >= 'a' && h[i] <= 'z') ||
+		    (h[i] >= '0' && h[i] <= '9') || strchr(".-:[]", h[i])))
+			return 0;
+	return i > 0 && strlen(s) <= URL_MAX;
+}
+
+static int
+origin_add(struct conf *c, char *s, char **why)
+{
+	size_t i;
+
+	if (strcmp(s, "*") != 0 && !is_origin(s)) {
+		*why = xasprintf("\"%.*s\" is not an origin like "
+		    "https://app.example.com (lowercase scheme and host, an "
+		    "optional port, no path) or *", ECHO_MAX, s);
+		return -1;
+	}
+	for (i = 0; i < c->ncors_origins; i++) {
+		if (strcmp(c->cors_origins[i], s) == 0) {
+			*why = xasprintf("\"%.*s\" is listed twice", ECHO_MAX,
+			    s);
+			return -1;
+		}
+	}
+	c->cors_origins = xrealloc(c->cors_origins,
+	    (c->ncors_origins + 1) * sizeof(*c->cors_origins));
+	c->cors_origins[c->ncors_origins++] = xstrdup(s);
+	return 0;
+}
+
+static int
+parse_origins(const struct conf_opt *o, struct conf *c, const char *text,
+    char **why)
+{
+	(void)o;
+	return split_list(c, text, origin_add, why);
+}
+
+static int
+proxy_add(struct conf *c, char *s, char **why)
+{
+	struct cidr b;
+	const char *r;
+
+	if (clientip_parse_cidr(s, &b, &r) == -1) {
+		*why = xasprintf("\"%.*s\": %s", ECHO_MAX, s, r);
+		return -1;
+	}
+	c->trusted_proxies = xrealloc(c->trusted_proxies,
+	    (c->ntrusted_proxies + 1) * sizeof(*c->trusted_proxies));
+	c->trusted_proxies[c->ntrusted_proxies++] = b;
+	return 0;
+}
+
+static int
+parse_proxies(const struct conf_opt *o, struct conf *c, const char *text,
+    char **why)
+{
+	(void)o;
+	return split_list(c, text, proxy_add, why);
 }
 
 /* ---- Building ---- */
@@ -1136,6 +1332,26 @@ check_required(struct conf *c, char **err)
 	return 0;
 }
 
+/*
+ * Adds the HS256 secret to the JWKS file's keys.  It may not be the
+ * LiveKit secret: every participant token would then pass as a user JWT.
+ */
+static int
+build_user_keys(struct conf *c, char **err)
+{
+	if (c->user_jwt_secret == NULL)
+		return 0;
+	if (c->livekit_api_secret != NULL &&
+	    strcmp(c->user_jwt_secret, c->livekit_api_secret) == 0) {
+		*err = xstrdup("user_jwt_secret must not be the LiveKit API "
+		    "secret");
+		return -1;
+	}
+	jwks_add_secret(&c->user_keys, c->user_jwt_secret,
+	    strlen(c->user_jwt_secret));
+	return 0;
+}
+
 static int
 check_timeouts(const struct conf *c, char **err)
 {
@@ -1170,7 +1386,8 @@ conf_load(const char *path, int must_exist, int dev,
 		if (apply_option(stages, i, c, err) == -1)
 			goto out;
 	derive_api_url(c);
-	if (check_required(c, err) == -1 || check_timeouts(c, err) == -1)
+	if (check_required(c, err) == -1 || check_timeouts(c, err) == -1 ||
+	    build_user_keys(c, err) == -1)
 		goto out;
 	r = 0;
 out:
@@ -1210,6 +1427,16 @@ free_profiles(struct conf *c)
 	free(c->agent_profiles);
 }
 
+static void
+free_origins(struct conf *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ncors_origins; i++)
+		free(c->cors_origins[i]);
+	free(c->cors_origins);
+}
+
 void
 conf_free(struct conf *c)
 {
@@ -1228,6 +1455,17 @@ conf_free(struct conf *c)
 			break;
 		case OPT_PROFILES:
 			free_profiles(c);
+			break;
+		case OPT_RATE_LIMITS:	/* an array inside struct conf */
+			break;
+		case OPT_ORIGINS:
+			free_origins(c);
+			break;
+		case OPT_PROXIES:
+			free(c->trusted_proxies);
+			break;
+		case OPT_JWKS_FILE:
+			jwks_free(c->user_keys);
 			break;
 		default:
 			str_set(c, options[i].off, NULL);

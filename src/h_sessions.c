@@ -17,6 +17,7 @@
 #include "json.h"
 #include "lkgate.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 /* Namespace of name-based session ids (Idempotency-Key). */
@@ -236,6 +237,8 @@ session_created(struct rq *rq, const struct lk_result *res)
 	json_add_string(o, "session_id", s->id);
 	cJSON_DeleteItemFromObjectCaseSensitive(o, "server_url");
 	cJSON_DeleteItemFromObjectCaseSensitive(o, "participant_token");
+	metrics_inc(rq_gate(rq)->metrics, MC_SESSIONS_CREATED);
+	metrics_inc(rq_gate(rq)->metrics, MC_ROOMS_CREATED);
 	rq_reply_json(rq, 200, o);
 }
 
@@ -273,6 +276,8 @@ session_deleted(struct rq *rq, const struct lk_result *res)
 	o = json_new_object();
 	json_add_string(o, "session_id", s->id);
 	json_add_bool(o, "ended", 1);
+	metrics_inc(rq_gate(rq)->metrics, MC_SESSIONS_ENDED);
+	metrics_inc(rq_gate(rq)->metrics, MC_ROOMS_ENDED);
 	rq_reply_json(rq, 200, o);
 }
 

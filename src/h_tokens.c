@@ -2,8 +2,14 @@
  * h_tokens: POST /api/livekit/token (and the legacy /livekit/token): a
  * participant token for a named room.  Accepts LiveKit's standard
  * token-endpoint fields; `identity` is an alias of `participant_identity`.
- * An API key names the identity; no LiveKit call is needed.
+ *
+ * An API key names the identity and may mint for any room name with no
+ * LiveKit call: that is the Eloquence app's contract.  A user is always
+ * their own `sub`, and gets a token only for a room they may join, which
+ * is looked up first (room_check_join, the same check as
+ * /api/livekit/rooms/{name}/join).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
@@ -19,9 +25,10 @@
 #define ATTRIBUTES_MAX_PAIRS 64
 #define ATTRIBUTES_MAX_BYTES 65536
 
-/* Reads the identity from participant_identity or its alias identity. */
+/* Reads participant_identity or its alias identity into *out (NULL when
+ * both are absent). */
 static int
-token_identity(struct rq *rq, const cJSON *body, const char **out)
+body_identity(struct rq *rq, const cJSON *body, const char **out)
 {
 	const char *a = NULL, *b = NULL;
 
@@ -34,34 +41,95 @@ token_identity(struct rq *rq, const cJSON *body, const char **out)
 		    "participant_identity must be equal when both are given");
 		return -1;
 	}
-	if (a == NULL && b == NULL) {
+	*out = a != NULL ? a : b;
+	return 0;
+}
+
+int
+token_caller_identity(struct rq *rq, const cJSON *body, const char **out)
+{
+	const struct principal *p = rq_principal(rq);
+	const char *id = NULL;
+
+	if (body_identity(rq, body, &id) == -1)
+		return -1;
+	if (p->kind == P_USER) {
+		if (id != NULL && strcmp(id, p->name) != 0) {
+			rq_reply_error(rq, E_PERMISSION_DENIED, "a user may "
+			    "only act as their own identity");
+			return -1;
+		}
+		*out = p->name;
+		return 0;
+	}
+	if (id == NULL) {
 		rq_reply_error(rq, E_INVALID_INPUT,
 		    "participant_identity is required");
 		return -1;
 	}
-	*out = a != NULL ? a : b;
+	*out = id;
 	return 0;
+}
+
+/* Signs the token of jr and answers with it. */
+static void
+token_reply(struct rq *rq, void *arg)
+{
+	const struct conf *c = rq_gate(rq)->conf;
+	struct join_request *jr = arg;
+	int64_t exp;
+	char *tok;
+
+	tok = jointoken_sign(c, jr, util_wall_s(), &exp);
+	rq_reply_json(rq, 200, jointoken_answer(c, jr, tok, exp));
+}
+
+/* Reads the token fields of the body into jr; a user's display name is
+ * the default participant name. */
+static int
+token_fields(struct rq *rq, const cJSON *body, struct join_request *jr)
+{
+	const struct principal *p = rq_principal(rq);
+
+	if (token_caller_identity(rq, body, &jr->identity) == -1 ||
+	    field_string(rq, body, "participant_name", 0, FR_TEXT,
+	    NAME_MAX_BYTES, &jr->name) == -1 ||
+	    field_string(rq, body, "participant_metadata", 0, FR_TEXT,
+	    METADATA_MAX_BYTES, &jr->metadata) == -1 ||
+	    field_string_map(rq, body, "participant_attributes",
+	    ATTRIBUTES_MAX_PAIRS, ATTRIBUTES_MAX_BYTES, &jr->attributes) == -1)
+		return -1;
+	if (jr->name == NULL && p->kind == P_USER && p->display[0] != '\0')
+		jr->name = p->display;
+	return 0;
+}
+
+void
+token_for_room(struct rq *rq, const char *room, int lookup)
+{
+	struct join_request *jr;
+
+	jr = xcalloc(1, sizeof(*jr));
+	jr->room = room;
+	if (token_fields(rq, rq_json(rq), jr) == -1) {
+		free(jr);
+		return;
+	}
+	if (!lookup && rq_principal(rq)->kind != P_USER) {
+		token_reply(rq, jr);
+		free(jr);
+		return;
+	}
+	room_check_join(rq, room, token_reply, jr);
 }
 
 void
 h_token(struct rq *rq)
 {
-	const struct conf *c = rq_gate(rq)->conf;
-	const cJSON *body = rq_json(rq);
-	struct join_request jr = { 0 };
-	int64_t exp;
-	char *tok;
+	const char *room = NULL;
 
-	if (field_string(rq, body, "room_name", 1, FR_ROOM_NAME, 0,
-	    &jr.room) == -1 ||
-	    token_identity(rq, body, &jr.identity) == -1 ||
-	    field_string(rq, body, "participant_name", 0, FR_TEXT,
-	    NAME_MAX_BYTES, &jr.name) == -1 ||
-	    field_string(rq, body, "participant_metadata", 0, FR_TEXT,
-	    METADATA_MAX_BYTES, &jr.metadata) == -1 ||
-	    field_string_map(rq, body, "participant_attributes",
-	    ATTRIBUTES_MAX_PAIRS, ATTRIBUTES_MAX_BYTES, &jr.attributes) == -1)
+	if (field_string(rq, rq_json(rq), "room_name", 1, FR_ROOM_NAME, 0,
+	    &room) == -1)
 		return;
-	tok = jointoken_sign(c, &jr, util_wall_s(), &exp);
-	rq_reply_json(rq, 200, jointoken_answer(c, &jr, tok, exp));
+	token_for_room(rq, room, 0);
 }

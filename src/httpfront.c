@@ -19,20 +19,45 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 
+#include "clientip.h"
 #include "conf.h"
+#include "cors.h"
 #include "httpfront.h"
 #include "json.h"
 #include "lkgate.h"
 #include "log.h"
+#include "metrics.h"
+#include "ratelim.h"
 #include "util.h"
 
 #define REQUEST_ID_MAX 128
+#define CONN_BUCKETS	1024	/* hash chains of the open connections */
+#define ACCEPT_PAUSE_MS	100	/* accepting rests this long on EMFILE */
+#define PAUSE_LOG_MS	10000	/* at most one pause warning per 10 s */
+#define RL_KEY_LEN	(IDENTITY_MAX + 8)
+
+/*
+ * A client connection, from the first request the front sees on it to
+ * its close.  evhttp's close callback is ours for the connection's whole
+ * life, so that open connections can be counted and the request in
+ * progress, if any, learns that its peer is gone.
+ */
+struct conn {
+	struct httpfront	*front;
+	struct evhttp_connection *evcon;
+	struct rq		*rq;	/* the request in progress, or NULL */
+	struct conn		*next;	/* hash chain */
+};
 
 struct httpfront {
 	struct lkgate		*gate;
@@ -41,7 +66,21 @@ struct httpfront {
 	const struct route	*routes;
 	size_t			 nroutes;
 	size_t			 inflight;
+	struct conn		*conns[CONN_BUCKETS];
+	size_t			 nconns;
+	struct ratelim		*rl;
+	struct event		*accept_timer;	/* resumes accepting */
+	uint64_t		 pause_logged_ms;
+	uint64_t		 pauses;	/* accept pauses not yet logged */
+	SLIST_ENTRY(httpfront)	 entry;		/* in fronts */
 };
+
+/*
+ * libevent calls a listener's error callback with the listener's own
+ * argument, which evhttp set to its struct evhttp: the front that owns it
+ * is found in this list, the module's one global (one front a process).
+ */
+static SLIST_HEAD(, httpfront) fronts = SLIST_HEAD_INITIALIZER(fronts);
 
 struct rq {
 	struct httpfront	*front;
@@ -64,10 +103,24 @@ struct rq {
 	uint64_t		 t_start_ms;
 	uint64_t		 upstream_ms;
 	int			 finished;
+	struct conn		*conn;		/* NULL once replied or gone */
+	int			 rl_done;	/* the rate limit was applied */
+	uint32_t		 retry_after;	/* seconds, of a 429 */
+	char			 preflight[128];/* a preflight's methods */
+	int			 lk_method;	/* of call; -1: a probe */
+	uint64_t		 lk_start_us;
+	uint64_t		 t_start_us;
 };
 
 static void	rq_finish(struct rq *, int status, const char *ctype,
 		    const char *data, size_t len);
+static int	rq_rate_limit(struct rq *);
+static uint64_t	mono_us(void);
+static void	rq_detach(struct rq *);
+static void	rq_add_cors(struct rq *);
+static void	rq_count(struct rq *, int status);
+static struct conn *conn_get(struct httpfront *, struct evhttp_connection *);
+static void	rq_add_header(struct rq *, const char *, const char *);
 
 /* --- accessors --- */
 
@@ -162,6 +215,9 @@ rq_lk_done(void *arg, const struct lk_result *res)
 	rq->call = NULL;
 	rq->lk_cb = NULL;
 	rq->upstream_ms += res->elapsed_ms;
+	if (rq->lk_method >= 0)
+		metrics_livekit(rq_gate(rq)->metrics, rq->lk_method,
+		    (int)res->outcome, (uint64_t)res->elapsed_ms * 1000);
 	cb(rq, res);
 }
 
@@ -172,6 +228,8 @@ rq_lk_call(struct rq *rq, enum lk_method method, const char *room,
 	if (rq->call != NULL)
 		fatal("rq_lk_call: request %s already has a call", rq->id);
 	rq->lk_cb = cb;
+	rq->lk_method = (int)method;
+	rq->lk_start_us = mono_us();
 	rq->call = lk_call(rq_gate(rq)->lk, method, room, body, rq_lk_done,
 	    rq);
 }
@@ -182,6 +240,7 @@ rq_lk_probe(struct rq *rq, rq_lk_fn cb)
 	if (rq->call != NULL)
 		fatal("rq_lk_probe: request %s already has a call", rq->id);
 	rq->lk_cb = cb;
+	rq->lk_method = -1;
 	rq->call = lk_probe(rq_gate(rq)->lk, rq_lk_done, rq);
 }
 
@@ -204,6 +263,16 @@ rq_reply_text(struct rq *rq, int status, const char *text)
 	rq_finish(rq, status, "text/plain; charset=utf-8", text, strlen(text));
 }
 
+void
+rq_reply_data(struct rq *rq, int status, const char *ctype, const void *data,
+    size_t len)
+{
+	rq_finish(rq, status, ctype, data, len);
+}
+
+static void	rq_verror(struct rq *, enum api_err, const char *, va_list)
+	    __attribute__((format(printf, 3, 0)));
+
 static void
 rq_verror(struct rq *rq, enum api_err e, const char *fmt, va_list ap)
 {
@@ -216,6 +285,8 @@ rq_verror(struct rq *rq, enum api_err e, const char *fmt, va_list ap)
 	json_add_string(o, "code", apierr_code(e));
 	json_add_int(o, "timestamp", util_wall_s());
 	json_add_string(o, "request_id", rq->id);
+	if (e == E_RATE_LIMITED)
+		json_add_int(o, "retry_after", rq->retry_after);
 	free(msg);
 	rq_reply_json(rq, apierr_status(e), o);
 }
@@ -266,16 +337,31 @@ rq_add_header(struct rq *rq, const char *name, const char *value)
 		log_warn("request %s: cannot add header %s", rq->id, name);
 }
 
+void
+rq_set_header(struct rq *rq, const char *name, const char *value)
+{
+	if (rq->req != NULL)
+		rq_add_header(rq, name, value);
+}
+
 static void
 rq_send(struct rq *rq, int status, const char *ctype, const char *data,
     size_t len)
 {
 	struct evbuffer *buf;
+	char clen[32];
 
-	evhttp_connection_set_closecb(rq->evcon, NULL, NULL);
+	rq_detach(rq);
+	rq_add_cors(rq);
 	rq_add_header(rq, "Content-Type", ctype);
 	rq_add_header(rq, "X-Request-Id", rq->id);
 	rq_add_header(rq, "Cache-Control", "no-store");
+	/* evhttp would send a HEAD reply's body: send the length only. */
+	if (evhttp_request_get_command(rq->req) == EVHTTP_REQ_HEAD) {
+		snprintf(clen, sizeof(clen), "%zu", len);
+		rq_add_header(rq, "Content-Length", clen);
+		len = 0;
+	}
 	if ((buf = evbuffer_new()) == NULL)
 		fatal("evbuffer_new failed");
 	if (evbuffer_add(buf, data, len) == -1)
@@ -308,34 +394,31 @@ rq_finish(struct rq *rq, int status, const char *ctype, const char *data,
 {
 	if (rq->finished)
 		return;
+	/* An answer given before the limiter ran still takes a token. */
+	if (!rq->rl_done && rq->req != NULL && status != 0 &&
+	    rq_rate_limit(rq) == -1)
+		return;		/* answered 429 instead, and gone */
 	rq->finished = 1;
 	if (rq->req != NULL && status != 0)
 		rq_send(rq, status, ctype, data, len);
-	else if (rq->req != NULL)
-		evhttp_connection_set_closecb(rq->evcon, NULL, NULL);
-	if (rq->call != NULL)
+	rq_detach(rq);
+	if (rq->call != NULL) {
+		if (rq->lk_method >= 0)
+			metrics_livekit(rq_gate(rq)->metrics, rq->lk_method,
+			    METRICS_LK_CANCELLED, mono_us() - rq->lk_start_us);
 		lk_cancel(rq->call);
+	}
 	if (rq->deadline != NULL)
 		event_free(rq->deadline);
 	rq_hold(rq, NULL, NULL);
 	rq_log_access(rq, status);
 	rq->front->inflight--;
+	rq_count(rq, status);
 	if (rq->query_parsed)
 		evhttp_clear_headers(&rq->query);
 	cJSON_Delete(rq->json);
 	free(rq->body);
 	free(rq);
-}
-
-static void
-rq_conn_closed(struct evhttp_connection *evcon, void *arg)
-{
-	struct rq *rq = arg;
-
-	(void)evcon;
-	log_debug("request %s: connection closed before the reply", rq->id);
-	rq->req = NULL;
-	rq_finish(rq, 0, NULL, NULL, 0);
 }
 
 static void
@@ -347,6 +430,322 @@ rq_deadline_fired(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	rq_reply_error(rq, E_UPSTREAM_TIMEOUT,
 	    "the request took too long to complete");
+}
+
+/* --- connections, metrics and CORS --- */
+
+/* Microseconds of the monotonic clock, for the latency histograms. */
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("clock_gettime failed");
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static size_t
+conn_bucket(const struct evhttp_connection *evcon)
+{
+	uintptr_t p = (uintptr_t)evcon;
+
+	return (size_t)((p >> 4) ^ (p >> 14)) & (CONN_BUCKETS - 1);
+}
+
+static void
+conn_gauge(struct httpfront *front)
+{
+	metrics_gauge_set(front->gate->metrics, MG_OPEN_CONNECTIONS,
+	    (int64_t)front->nconns);
+}
+
+static void
+conn_forget(struct conn *c)
+{
+	struct httpfront *front = c->front;
+	struct conn **p = &front->conns[conn_bucket(c->evcon)];
+
+	while (*p != c)
+		p = &(*p)->next;
+	*p = c->next;
+	free(c);
+	front->nconns--;
+	conn_gauge(front);
+}
+
+/* evhttp is freeing a connection: the request on it, if any, is dropped. */
+static void
+front_conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct conn *c = arg;
+	struct rq *rq = c->rq;
+
+	(void)evcon;
+	if (rq != NULL) {
+		log_debug("request %s: connection closed before the reply",
+		    rq->id);
+		rq->req = NULL;
+		rq->conn = NULL;
+		c->rq = NULL;
+		rq_finish(rq, 0, NULL, NULL, 0);
+	}
+	conn_forget(c);
+}
+
+/* The record of evcon, made at its first request. */
+static struct conn *
+conn_get(struct httpfront *front, struct evhttp_connection *evcon)
+{
+	struct conn **head = &front->conns[conn_bucket(evcon)], *c;
+
+	for (c = *head; c != NULL; c = c->next)
+		if (c->evcon == evcon)
+			break;
+	if (c == NULL) {
+		c = xcalloc(1, sizeof(*c));
+		c->front = front;
+		c->evcon = evcon;
+		c->next = *head;
+		*head = c;
+		front->nconns++;
+		conn_gauge(front);
+	}
+	/*
+	 * Set at every request, which costs nothing and would heal a record
+	 * left behind if evhttp ever freed a connection without calling us
+	 * and a new one came at the same address.
+	 */
+	evhttp_connection_set_closecb(evcon, front_conn_closed, c);
+	return c;
+}
+
+/* The request no longer wants to hear about its connection closing. */
+static void
+rq_detach(struct rq *rq)
+{
+	if (rq->conn != NULL) {
+		rq->conn->rq = NULL;
+		rq->conn = NULL;
+	}
+}
+
+static void
+rq_add_cors(struct rq *rq)
+{
+	struct cors_header h[CORS_MAX_HEADERS];
+	size_t i, n;
+
+	n = cors_headers(rq_gate(rq)->conf, rq_header(rq, "Origin"),
+	    rq->preflight[0] != '\0' ? rq->preflight : NULL, h);
+	for (i = 0; i < n; i++)
+		rq_add_header(rq, h[i].name, h[i].value);
+}
+
+/* Counts a finished request in the metrics. */
+static void
+rq_count(struct rq *rq, int status)
+{
+	struct httpfront *front = rq->front;
+	const struct route *r = rq->match.route;
+	size_t i = r != NULL ? (size_t)(r - front->routes) : front->nroutes;
+
+	metrics_request(front->gate->metrics, i, status,
+	    mono_us() - rq->t_start_us);
+	metrics_gauge_set(front->gate->metrics, MG_INFLIGHT,
+	    (int64_t)front->inflight);
+}
+
+/* --- rate limits --- */
+
+/* The client's address: the peer's, or what trusted proxies say. */
+static int
+rq_client_addr(struct rq *rq, uint8_t addr[16])
+{
+	const struct conf *c = rq_gate(rq)->conf;
+	struct evkeyvalq *hdrs = evhttp_request_get_input_headers(rq->req);
+	struct evkeyval *kv;
+	char *peer = NULL, *xff = NULL, *t;
+	ev_uint16_t port;
+	int r;
+
+	evhttp_connection_get_peer(rq->evcon, &peer, &port);
+	if (peer == NULL)
+		return -1;
+	/* Several X-Forwarded-For headers are one list, in order. */
+	if (c->ntrusted_proxies > 0) {
+		TAILQ_FOREACH(kv, hdrs, next) {
+			if (strcasecmp(kv->key, "X-Forwarded-For") != 0)
+				continue;
+			t = xff == NULL ? xstrdup(kv->value) :
+			    xasprintf("%s,%s", xff, kv->value);
+			free(xff);
+			xff = t;
+		}
+	}
+	r = clientip_resolve(peer, xff, c->trusted_proxies,
+	    c->ntrusted_proxies, addr);
+	free(xff);
+	return r;
+}
+
+/*
+ * The bucket key: the API key's name, the user's identity, else the
+ * client's address; prefixed so that no name can pose as another kind.
+ */
+static int
+rq_rl_key(struct rq *rq, char *buf, size_t len)
+{
+	uint8_t addr[16];
+	char ip[CLIENTIP_KEY_MAX];
+
+	if (rq->who.kind == P_API_KEY)
+		snprintf(buf, len, "k:%s", rq->who.name);
+	else if (rq->who.kind == P_USER)
+		snprintf(buf, len, "u:%s", rq->who.name);
+	else {
+		if (rq_client_addr(rq, addr) == -1)
+			return -1;
+		clientip_key(addr, ip, sizeof(ip));
+		snprintf(buf, len, "a:%s", ip);
+	}
+	return 0;
+}
+
+static void
+rq_rl_headers(struct rq *rq, const struct rl_verdict *v)
+{
+	char n[16];
+
+	snprintf(n, sizeof(n), "%u", v->limit);
+	rq_add_header(rq, "X-RateLimit-Limit", n);
+	snprintf(n, sizeof(n), "%u", v->remaining);
+	rq_add_header(rq, "X-RateLimit-Remaining", n);
+	snprintf(n, sizeof(n), "%u", v->reset_s);
+	rq_add_header(rq, "X-RateLimit-Reset", n);
+}
+
+/*
+ * Applies the limit of the route's class to rq, once: 0 when allowed (the
+ * X-RateLimit headers added), -1 when answered 429.  Requests that matched
+ * no route, and classes without a limit, are not limited.
+ */
+static int
+rq_rate_limit(struct rq *rq)
+{
+	struct httpfront *front = rq->front;
+	const struct route *r = rq->match.route;
+	const struct rl_limit *lim;
+	struct rl_verdict v;
+	char key[RL_KEY_LEN], n[16];
+
+	if (rq->rl_done)
+		return 0;
+	rq->rl_done = 1;
+	if (r == NULL || (unsigned int)r->rclass >= RL_NCLASSES ||
+	    rq->req == NULL)
+		return 0;
+	lim = &rq_gate(rq)->conf->rate_limits[r->rclass];
+	if (lim->count == 0)
+		return 0;
+	if (rq_rl_key(rq, key, sizeof(key)) == -1) {
+		log_warn("request %s: no client address to rate-limit by",
+		    rq->id);
+		return 0;
+	}
+	ratelim_take(front->rl, (unsigned int)r->rclass, key, lim,
+	    util_mono_ms(), &v);
+	metrics_gauge_set(front->gate->metrics, MG_RATELIMIT_ENTRIES,
+	    (int64_t)ratelim_size(front->rl));
+	rq_rl_headers(rq, &v);
+	if (v.allowed)
+		return 0;
+	metrics_ratelimited(front->gate->metrics, (unsigned int)r->rclass);
+	snprintf(n, sizeof(n), "%u", v.retry_after_s);
+	rq_add_header(rq, "Retry-After", n);
+	rq->retry_after = v.retry_after_s;
+	rq_reply_error(rq, E_RATE_LIMITED, "too many requests (%s), retry in "
+	    "%u s", ratelim_class_name((unsigned int)r->rclass),
+	    v.retry_after_s);
+	return -1;
+}
+
+/* --- accepting --- */
+
+/* evhttp asks for each accepted connection's bufferevent: the kind it
+ * would make itself, counted. */
+static struct bufferevent *
+front_new_bev(struct event_base *base, void *arg)
+{
+	struct httpfront *front = arg;
+
+	metrics_inc(front->gate->metrics, MC_CONNECTIONS_ACCEPTED);
+	return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+}
+
+/*
+ * accept() failed, most likely for want of file descriptors.  libevent
+ * would try again at once, forever: the listener rests instead, the
+ * connections waiting in the kernel's backlog, until the timer resumes it.
+ */
+static void
+front_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct httpfront *front;
+	struct timeval tv = { 0, ACCEPT_PAUSE_MS * 1000 };
+	int err = EVUTIL_SOCKET_ERROR();
+	uint64_t now = util_mono_ms();
+
+	SLIST_FOREACH(front, &fronts, entry)
+		if ((void *)front->http == arg)
+			break;
+	if (front == NULL)
+		fatal("accept error on a listener of no front");
+	if (evconnlistener_disable(lev) == -1)
+		log_warn("cannot pause accepting");
+	if (evtimer_add(front->accept_timer, &tv) == -1)
+		fatal("evtimer_add failed");
+	metrics_inc(front->gate->metrics, MC_ACCEPT_PAUSES);
+	front->pauses++;
+	if (front->pause_logged_ms == 0 ||
+	    now - front->pause_logged_ms >= PAUSE_LOG_MS) {
+		log_warn("accept: %s; accepting paused for %d ms (%llu times "
+		    "since the last warning)",
+		    evutil_socket_error_to_string(err), ACCEPT_PAUSE_MS,
+		    (unsigned long long)front->pauses);
+		front->pause_logged_ms = now;
+		front->pauses = 0;
+	}
+}
+
+static void
+front_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct httpfront *front = arg;
+
+	(void)fd;
+	(void)what;
+	if (front->bound != NULL && evconnlistener_enable(
+	    evhttp_bound_socket_get_listener(front->bound)) == -1)
+		log_warn("cannot resume accepting");
+}
+
+/* Sets up what comes with the listener: pauses, limits, counting. */
+static void
+front_setup(struct httpfront *front)
+{
+	uint8_t seed[RL_SEED_LEN];
+
+	util_random_bytes(seed, sizeof(seed));
+	front->rl = ratelim_new((size_t)front->gate->conf->rate_limit_table_size,
+	    seed);
+	front->accept_timer = evtimer_new(front->gate->base,
+	    front_accept_resume, front);
+	if (front->accept_timer == NULL)
+		fatal("evtimer_new failed");
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(
+	    front->bound), front_accept_error);
+	SLIST_INSERT_HEAD(&fronts, front, entry);
 }
 
 /* --- dispatch --- */
@@ -399,7 +798,12 @@ rq_new(struct httpfront *front, struct evhttp_request *req)
 	else
 		util_uuid_random(rq->id);
 	front->inflight++;
-	evhttp_connection_set_closecb(rq->evcon, rq_conn_closed, rq);
+	rq->t_start_us = mono_us();
+	rq->lk_method = -1;
+	metrics_gauge_set(front->gate->metrics, MG_INFLIGHT,
+	    (int64_t)front->inflight);
+	rq->conn = conn_get(front, rq->evcon);
+	rq->conn->rq = rq;
 	return rq;
 }
 
@@ -465,24 +869,49 @@ rq_parse_json(struct rq *rq)
 	return 0;
 }
 
+/*
+ * Fills rq->who as the route asks; -1 with *why.  Where a user JWT is
+ * accepted, a Bearer header is one even with an X-API-Key beside it, so a
+ * bad token is refused rather than passed over for the key.
+ */
+static int
+rq_who(struct rq *rq, const char **why)
+{
+	const struct conf *c = rq_gate(rq)->conf;
+	const char *bearer = rq_header(rq, "Authorization");
+	const char *key = rq_header(rq, "X-API-Key");
+
+	switch (rq->match.route->auth) {
+	case AUTH_USER_OR_KEY:
+		if (auth_is_bearer(bearer))
+			return auth_user_jwt(c, bearer, util_wall_s(),
+			    &rq->who, why);
+		if (key == NULL) {
+			*why = "missing Authorization: Bearer or X-API-Key "
+			    "header";
+			return -1;
+		}
+		return auth_api_key(c, key, &rq->who, why);
+	case AUTH_API_KEY:
+		return auth_api_key(c, key, &rq->who, why);
+	case AUTH_NONE:
+	case AUTH_WEBHOOK:
+		return 0;
+	}
+	*why = "route has no known authentication";
+	return -1;
+}
+
 static int
 rq_authenticate(struct rq *rq)
 {
 	const char *why;
 
-	switch (rq->match.route->auth) {
-	case AUTH_API_KEY:
-		if (auth_api_key(rq_gate(rq)->conf, rq_header(rq, "X-API-Key"),
-		    &rq->who, &why) == -1) {
-			rq_reply_error(rq, E_UNAUTHORIZED, "%s", why);
-			return -1;
-		}
-		return 0;
-	case AUTH_NONE:
-	case AUTH_WEBHOOK:
-		return 0;
+	if (rq_who(rq, &why) == -1) {
+		rq_reply_error(rq, E_UNAUTHORIZED, "%s", why);
+		return -1;
 	}
-	return -1;
+	return 0;
 }
 
 /* Answers a path that exists but not with this method. */
@@ -493,9 +922,11 @@ rq_bad_method(struct rq *rq, int allow, int method)
 
 	router_allow_string(allow | M_OPTIONS, list, sizeof(list));
 	rq_add_header(rq, "Allow", list);
-	if (method == M_OPTIONS)
+	if (method == M_OPTIONS) {
+		/* A CORS preflight: answered before, and without, auth. */
+		snprintf(rq->preflight, sizeof(rq->preflight), "%s", list);
 		rq_finish(rq, 204, "text/plain", "", 0);
-	else
+	} else
 		rq_reply_error(rq, E_METHOD_NOT_ALLOWED,
 		    "method %s is not allowed here (allowed: %s)",
 		    rq->method_name, list);
@@ -542,12 +973,71 @@ rq_route(struct rq *rq)
 	}
 	if (rq_take_body(rq) == -1)
 		return;
-	if (rq->match.route->json_body && rq_parse_json(rq) == -1)
+	if (rq->match.route->json_body != 0 &&
+	    (rq->match.route->json_body == 1 || rq->bodylen > 0) &&
+	    rq_parse_json(rq) == -1)
 		return;
 	if (rq_authenticate(rq) == -1)
 		return;
+	if (rq_rate_limit(rq) == -1)
+		return;
 	rq_arm_deadline(rq);
 	rq->match.route->handler(rq);
+}
+
+/*
+ * Says what is wrong with a request's framing that evhttp lets through
+ * but RFC 9112 refuses, and that two parsers could read two ways: a
+ * version other than HTTP/1.0 and 1.1 (evhttp takes any 1.x and echoes
+ * it, overflow included), a header name that is not a token ("X-API-Key :"
+ * is a 400 by RFC 9112 5.1), a Host missing in HTTP/1.1 or repeated, a
+ * Content-Length repeated (evhttp reads the first) or not all digits
+ * ("+15"), a Transfer-Encoding other than one "chunked" (evhttp drops the
+ * codings it cannot undo).  NULL when the framing is sound.
+ */
+static const char *
+framing_problem(struct evhttp_request *req)
+{
+	static const char tchar[] = "!#$%&'*+-.^_`|~0123456789"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	struct evkeyval *kv;
+	int nhost = 0, ncl = 0, nte = 0;
+
+	if (req->major != 1 || (req->minor != 0 && req->minor != 1))
+		return "only HTTP/1.0 and HTTP/1.1 are supported";
+	TAILQ_FOREACH(kv, evhttp_request_get_input_headers(req), next) {
+		if (kv->key[0] == '\0' || kv->key[strspn(kv->key, tchar)] != '\0')
+			return "a header name is not a token";
+		if (strcasecmp(kv->key, "Host") == 0)
+			nhost++;
+		else if (strcasecmp(kv->key, "Content-Length") == 0 &&
+		    (++ncl > 1 || kv->value[0] == '\0' ||
+		    kv->value[strspn(kv->value, "0123456789")] != '\0'))
+			return "Content-Length must be given once, in digits";
+		else if (strcasecmp(kv->key, "Transfer-Encoding") == 0 &&
+		    (++nte > 1 || strcasecmp(kv->value, "chunked") != 0))
+			return "Transfer-Encoding may only be chunked";
+	}
+	if (nhost > 1 || (nhost == 0 && req->minor == 1))
+		return "HTTP/1.1 needs exactly one Host header";
+	return NULL;
+}
+
+/* Answers 400 and closes the connection when the framing is unsound. */
+static int
+rq_framing_ok(struct rq *rq)
+{
+	const char *why;
+
+	if ((why = framing_problem(rq->req)) == NULL)
+		return 0;
+	if (rq->req->major != 1 || rq->req->minor != 0) {
+		rq->req->major = 1;	/* our status line, not the client's */
+		rq->req->minor = 1;
+	}
+	rq_add_header(rq, "Connection", "close");
+	rq_reply_error(rq, E_INVALID_INPUT, "%s", why);
+	return -1;
 }
 
 static void
@@ -557,6 +1047,8 @@ front_request(struct evhttp_request *req, void *arg)
 	struct rq *rq;
 
 	rq = rq_new(front, req);
+	if (rq_framing_ok(rq) == -1)
+		return;
 	if (front->gate->stopping) {
 		rq_add_header(rq, "Connection", "close");
 		rq_add_header(rq, "Retry-After", "1");
@@ -595,6 +1087,7 @@ httpfront_new(struct lkgate *gate, const struct route *table, size_t n,
 	    EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
 	evhttp_set_default_content_type(front->http, "application/json");
 	evhttp_set_gencb(front->http, front_request, front);
+	evhttp_set_bevcb(front->http, front_new_bev, front);
 	front->bound = evhttp_bind_socket_with_handle(front->http,
 	    c->listen_host, (ev_uint16_t)c->listen_port);
 	if (front->bound == NULL) {
@@ -603,12 +1096,15 @@ httpfront_new(struct lkgate *gate, const struct route *table, size_t n,
 		free(front);
 		return NULL;
 	}
+	front_setup(front);
 	return front;
 }
 
 void
 httpfront_stop_accepting(struct httpfront *front)
 {
+	if (front->accept_timer != NULL)
+		evtimer_del(front->accept_timer);
 	if (front->bound != NULL) {
 		evhttp_del_accept_socket(front->http, front->bound);
 		front->bound = NULL;
@@ -624,8 +1120,19 @@ httpfront_inflight(const struct httpfront *front)
 void
 httpfront_free(struct httpfront *front)
 {
+	size_t i;
+
 	if (front == NULL)
 		return;
+	SLIST_REMOVE(&fronts, front, httpfront, entry);
+	if (front->accept_timer != NULL)
+		event_free(front->accept_timer);
 	evhttp_free(front->http);
+	/* evhttp_free closed every connection through front_conn_closed;
+	 * any record left is one evhttp freed without telling. */
+	for (i = 0; i < CONN_BUCKETS; i++)
+		while (front->conns[i] != NULL)
+			conn_forget(front->conns[i]);
+	ratelim_free(front->rl);
 	free(front);
 }

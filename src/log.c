@@ -132,6 +132,9 @@ line_end(struct line *l)
 	}
 }
 
+static void	log_vmsg(enum log_level, const char *, va_list)
+	    __attribute__((format(printf, 2, 0)));
+
 static void
 log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {

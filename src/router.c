@@ -30,8 +30,15 @@ hexval(char c)
 	return -1;
 }
 
+static int
+is_dot_segment(const char *p, size_t len)
+{
+	return (len == 1 && p[0] == '.') ||
+	    (len == 2 && p[0] == '.' && p[1] == '.');
+}
+
 /* Decodes the len bytes of seg into out; -1 on a bad escape, a NUL, a '/'
- * or an overlong result. */
+ * or an overlong result, and on an encoded dot segment ("%2e%2e"). */
 static int
 decode_segment(const char *seg, size_t len, char *out, size_t outlen)
 {
@@ -52,7 +59,7 @@ decode_segment(const char *seg, size_t len, char *out, size_t outlen)
 		out[o++] = (char)c;
 	}
 	out[o] = '\0';
-	return o == 0 ? -1 : 0;
+	return o == 0 || is_dot_segment(out, o) ? -1 : 0;
 }
 
 /* Returns the length of the segment starting at p (up to '/' or end). */
@@ -62,13 +69,6 @@ seglen(const char *p)
 	const char *q = strchr(p, '/');
 
 	return q == NULL ? strlen(p) : (size_t)(q - p);
-}
-
-static int
-is_dot_segment(const char *p, size_t len)
-{
-	return (len == 1 && p[0] == '.') ||
-	    (len == 2 && p[0] == '.' && p[1] == '.');
 }
 
 /* Matches path against pattern, filling m's parameters; 1 on a match. */

@@ -7,11 +7,16 @@
 
 const struct route routes[] = {
 	/* operations */
-	{ M_GET, "/health", "health", AUTH_NONE, RC_DEFAULT, 0,
+	{ M_GET, "/health", "health", AUTH_NONE, RC_NONE, 0,
 	    h_health_plain },
-	{ M_GET, "/api/health", "api_health", AUTH_NONE, RC_DEFAULT, 0,
+	{ M_GET, "/api/health", "api_health", AUTH_NONE, RC_NONE, 0,
 	    h_health_json },
-	{ M_GET, "/readyz", "readyz", AUTH_NONE, RC_DEFAULT, 0, h_readyz },
+	{ M_GET, "/readyz", "readyz", AUTH_NONE, RC_NONE, 0, h_readyz },
+	{ M_GET, "/metrics", "metrics", AUTH_NONE, RC_NONE, 0, h_metrics },
+	/* documents shipped in the binary */
+	{ M_GET, "/api/openapi.json", "openapi", AUTH_NONE, RC_DEFAULT, 0,
+	    h_openapi },
+	{ M_GET, "/admin", "admin", AUTH_NONE, RC_DEFAULT, 0, h_admin },
 	/* Eloquence sessions */
 	{ M_POST, "/api/sessions", "session_create", AUTH_API_KEY, RC_CREATE,
 	    1, h_session_create },
@@ -24,10 +29,26 @@ const struct route routes[] = {
 	{ M_POST, "/api/session/:id/end", "legacy_session_end", AUTH_API_KEY,
 	    RC_DEFAULT, 0, h_session_delete },
 	/* tokens */
-	{ M_POST, "/api/livekit/token", "token", AUTH_API_KEY, RC_TOKEN, 1,
-	    h_token },
+	{ M_POST, "/api/livekit/token", "token", AUTH_USER_OR_KEY, RC_TOKEN,
+	    1, h_token },
 	{ M_POST, "/livekit/token", "legacy_token", AUTH_API_KEY, RC_TOKEN, 1,
 	    h_token },
+	/* Urbania video-call rooms (json_body 2: join and leave need none) */
+	{ M_POST, "/api/livekit/rooms", "room_create", AUTH_USER_OR_KEY,
+	    RC_CREATE, 1, h_room_create },
+	{ M_GET, "/api/livekit/rooms", "room_list", AUTH_USER_OR_KEY,
+	    RC_DEFAULT, 0, h_room_list },
+	{ M_GET, "/api/livekit/rooms/:name", "room_get", AUTH_USER_OR_KEY,
+	    RC_DEFAULT, 0, h_room_get },
+	{ M_DELETE, "/api/livekit/rooms/:name", "room_delete",
+	    AUTH_USER_OR_KEY, RC_DEFAULT, 0, h_room_delete },
+	{ M_POST, "/api/livekit/rooms/:name/join", "room_join",
+	    AUTH_USER_OR_KEY, RC_TOKEN, 2, h_room_join },
+	{ M_POST, "/api/livekit/rooms/:name/leave", "room_leave",
+	    AUTH_USER_OR_KEY, RC_DEFAULT, 2, h_room_leave },
+	/* LiveKit's webhooks: signed over the raw body, parsed by the handler */
+	{ M_POST, "/api/livekit/webhook", "webhook", AUTH_WEBHOOK, RC_NONE,
+	    0, h_webhook },
 };
 
 const size_t nroutes = sizeof(routes) / sizeof(routes[0]);

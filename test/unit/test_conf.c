@@ -892,13 +892,17 @@ test_foreach(void)
 	static const char *const keys[] = {
 		"listen", "livekit_url", "livekit_api_url", "livekit_api_key",
 		"livekit_api_secret", "livekit_api_secret_file", "api_keys",
-		"api_keys_file", "token_ttl", "room_prefix",
+		"api_keys_file", "user_jwt_secret", "user_jwt_secret_file",
+		"user_jwt_jwks_file", "user_jwt_issuer", "user_jwt_audience",
+		"user_jwt_leeway", "admin_role_claim", "token_ttl",
+		"room_prefix",
 		"room_empty_timeout", "room_departure_timeout",
 		"room_max_participants", "agent_profiles",
 		"upstream_timeout_ms", "upstream_connect_timeout_ms",
 		"upstream_max_connections", "request_timeout_ms",
 		"max_body_bytes", "max_header_bytes", "max_inflight",
-		"shutdown_grace_ms", "log_level",
+		"shutdown_grace_ms", "rate_limits", "rate_limit_table_size",
+		"trusted_proxies", "cors_origins", "log_level",
 	};
 	struct seen s;
 	size_t i;

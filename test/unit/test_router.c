@@ -79,6 +79,14 @@ test_decoding(void)
 	    ROUTER_NOT_FOUND, "encoded slash refused");
 	is_int(match(M_GET, "/api/sessions/a%00b", &m, &allow),
 	    ROUTER_NOT_FOUND, "encoded NUL refused");
+	is_int(match(M_GET, "/api/sessions/%2e%2E", &m, &allow),
+	    ROUTER_NOT_FOUND, "encoded dot-dot refused");
+	is_int(match(M_GET, "/api/sessions/.%2e", &m, &allow),
+	    ROUTER_NOT_FOUND, "half-encoded dot-dot refused");
+	is_int(match(M_GET, "/api/sessions/%2e", &m, &allow),
+	    ROUTER_NOT_FOUND, "encoded dot refused");
+	is_int(match(M_GET, "/api/sessions/%2e%2e%2e", &m, &allow),
+	    ROUTER_FOUND, "three dots are a name");
 	is_int(match(M_GET, "/api/sessions/a%2", &m, &allow),
 	    ROUTER_NOT_FOUND, "truncated escape refused");
 	is_int(match(M_GET, "/api/sessions/a%zz", &m, &allow),

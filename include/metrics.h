@@ -1,0 +1,105 @@
+/*
+ * metrics: lkgate's counters, gauges and latency histograms, and their
+ * Prometheus text rendering (exposition format 0.0.4) for GET /metrics.
+ * Pure: callers pass durations; nothing here reads a clock.
+ *
+ * One struct metrics lives in struct lkgate (main creates and frees it).
+ * Every label set is fixed at creation (routes, LiveKit methods and
+ * outcomes, rate-limit classes, webhook events), so memory never grows
+ * with traffic and no client can invent a label value.  Every name is
+ * prefixed lkgate_.
+ */
+#ifndef LKGATE_METRICS_H
+#define LKGATE_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct route;
+struct metrics;
+
+/* Plain counters: symbol, name (after lkgate_), help. */
+#define METRICS_COUNTERS(X)						\
+	X(MC_SESSIONS_CREATED, "sessions_created_total",		\
+	    "Sessions created (an Idempotency-Key retry counts again).") \
+	X(MC_SESSIONS_ENDED, "sessions_ended_total",			\
+	    "Sessions ended through the API (their room deleted).")	\
+	X(MC_ROOMS_CREATED, "rooms_created_total",			\
+	    "LiveKit rooms lkgate created, sessions included.")		\
+	X(MC_ROOMS_ENDED, "rooms_ended_total",				\
+	    "LiveKit rooms lkgate deleted, sessions included.")		\
+	X(MC_CONNECTIONS_ACCEPTED, "connections_accepted_total",	\
+	    "Client TCP connections accepted.")				\
+	X(MC_ACCEPT_PAUSES, "accept_pauses_total",			\
+	    "Times accepting paused because file descriptors ran out.") \
+	X(MC_RELOADS, "config_reloads_total",				\
+	    "Configurations reloaded by SIGHUP.")			\
+	X(MC_RELOAD_FAILURES, "config_reload_failures_total",		\
+	    "SIGHUP reloads refused because the new configuration was "	\
+	    "invalid.")
+
+/* Gauges, set by their owners. */
+#define METRICS_GAUGES(X)						\
+	X(MG_OPEN_CONNECTIONS, "open_connections",			\
+	    "Client connections open that have sent at least one "	\
+	    "request.")							\
+	X(MG_INFLIGHT, "inflight_requests",				\
+	    "Client requests received and not yet answered.")		\
+	X(MG_RATELIMIT_ENTRIES, "ratelimit_entries",			\
+	    "Entries of the rate-limit table in use.")
+
+#define METRICS_ENUM(sym, name, help) sym,
+enum metrics_counter { METRICS_COUNTERS(METRICS_ENUM) MC_COUNT };
+enum metrics_gauge { METRICS_GAUGES(METRICS_ENUM) MG_COUNT };
+#undef METRICS_ENUM
+
+/* The outcome label of a LiveKit call that the request gave up on
+ * (after the lk_outcome values of lkclient.h). */
+#define METRICS_LK_CANCELLED 7
+
+/*
+ * A struct metrics for the routes of table (labelled by their names);
+ * requests that matched no route are labelled "none".  Borrows table.
+ * Never returns NULL.
+ */
+struct metrics	*metrics_new(const struct route *table, size_t nroutes);
+/* NULL is allowed. */
+void		 metrics_free(struct metrics *);
+
+void		 metrics_inc(struct metrics *, enum metrics_counter);
+void		 metrics_gauge_set(struct metrics *, enum metrics_gauge,
+		    int64_t value);
+void		 metrics_gauge_add(struct metrics *, enum metrics_gauge,
+		    int64_t delta);
+
+/*
+ * A request answered with status (100..599; 0: the client went away
+ * before the reply) after duration_us.  route indexes the table given to
+ * metrics_new; an index past it means no route matched.
+ */
+void		 metrics_request(struct metrics *, size_t route, int status,
+		    uint64_t duration_us);
+
+/* A LiveKit call of method (enum lk_method) ended with outcome (enum
+ * lk_outcome, or METRICS_LK_CANCELLED) after duration_us. */
+void		 metrics_livekit(struct metrics *, int method, int outcome,
+		    uint64_t duration_us);
+
+/* A verified webhook of LiveKit's event name (e.g. "room_finished");
+ * names LiveKit does not document count as "other". */
+void		 metrics_webhook(struct metrics *, const char *event);
+
+/* A request refused with 429 in rate-limit class cls (0..3). */
+void		 metrics_ratelimited(struct metrics *, unsigned int cls);
+
+/* A counter's current value (for tests). */
+uint64_t	 metrics_value(const struct metrics *, enum metrics_counter);
+
+/*
+ * Renders everything in the Prometheus text format, with
+ * lkgate_build_info{version}.  Returns a NUL-terminated text the caller
+ * frees; *len is its length.
+ */
+char		*metrics_render(const struct metrics *, size_t *len);
+
+#endif

@@ -1,0 +1,5 @@
+// An OpenAPI validator (2.0 to 3.2, from the JSON schemas the OpenAPI
+// Initiative publishes), re-exported from the one folder that has npm
+// packages installed, so that integration tests can judge lkgate's
+// OpenAPI document with it.
+export { Validator } from '@seriousme/openapi-schema-validator';

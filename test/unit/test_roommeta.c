@@ -1,0 +1,417 @@
+/*
+ * test_roommeta: the video-call rooms' gateway metadata (render, parse,
+ * refusal of foreign metadata), who may see, join and delete a room, the
+ * full check, the room and participant objects, and the room list's
+ * filtering, order, paging and cursors.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+#include "roommeta.h"
+#include "tap.h"
+
+static struct principal
+user(const char *sub, int admin)
+{
+	struct principal p = { 0 };
+
+	p.kind = P_USER;
+	p.admin = admin;
+	snprintf(p.name, sizeof(p.name), "%s", sub);
+	return p;
+}
+
+static struct principal
+apikey(const char *name, int admin)
+{
+	struct principal p = user(name, admin);
+
+	p.kind = P_API_KEY;
+	return p;
+}
+
+/* Renders metadata for creator with the invited identities (NULL-ended). */
+static char *
+meta_text(const char *creator, int by_key, enum call_type t,
+    const char *const *invited, const char *title)
+{
+	struct roommeta m = { 0 };
+	cJSON *inv = json_new_array();
+	char *text;
+
+	for (; invited != NULL && *invited != NULL; invited++)
+		roommeta_invite(inv, *invited);
+	m.created_by = creator;
+	m.by_api_key = by_key;
+	m.call_type = t;
+	m.invited = inv;
+	m.created_at = 1764284400;
+	m.title = title;
+	text = roommeta_render(&m);
+	cJSON_Delete(inv);
+	return text;
+}
+
+static void
+test_round_trip(void)
+{
+	static const char *const inv[] = { "bob", "carol@x", NULL };
+	struct roommeta m;
+	char *text;
+
+	text = meta_text("alice", 0, CALL_AUDIO, inv, "Stand-up");
+	is_int(roommeta_parse(text, &m), 0, "rendered metadata parses");
+	is_str(m.created_by, "alice", "created_by");
+	is_int(m.call_type, CALL_AUDIO, "call_type");
+	is_int(cJSON_GetArraySize(m.invited), 2, "two invited");
+	is_int(m.created_at, 1764284400, "created_at");
+	is_str(m.title, "Stand-up", "title");
+	is_int(m.by_api_key, 0, "not by an API key");
+	ok(strstr(text, "by_api_key") == NULL, "by_api_key only when set");
+	roommeta_clear(&m);
+	free(text);
+	text = meta_text("ops", 1, CALL_VIDEO, NULL, NULL);
+	is_int(roommeta_parse(text, &m), 0, "no title, no invited");
+	ok(m.title == NULL, "title null reads as none");
+	is_int(m.by_api_key, 1, "by_api_key read back");
+	roommeta_clear(&m);
+	free(text);
+}
+
+static void
+test_foreign_metadata(void)
+{
+	static const char *const bad[] = {
+		"", "not json", "[]", "{}",
+		"{\"session_id\":\"x\",\"user_id\":\"u\"}",
+		"{\"created_by\":\"a\",\"call_type\":\"tv\",\"invited\":[],"
+		    "\"created_at\":1}",
+		"{\"created_by\":\"a b\",\"call_type\":\"audio\","
+		    "\"invited\":[],\"created_at\":1}",
+		"{\"created_by\":\"a\",\"call_type\":\"audio\",\"invited\":[1],"
+		    "\"created_at\":1}",
+		"{\"created_by\":\"a\",\"call_type\":\"audio\",\"invited\":{},"
+		    "\"created_at\":1}",
+		"{\"created_by\":\"a\",\"call_type\":\"audio\",\"invited\":[],"
+		    "\"created_at\":\"1\"}",
+		"{\"created_by\":\"a\",\"call_type\":\"audio\",\"invited\":[],"
+		    "\"created_at\":1,\"title\":5}",
+		"{\"created_by\":\"a\",\"call_type\":\"audio\",\"invited\":[],"
+		    "\"created_at\":1,\"created_by\":\"b\"}",
+	};
+	struct roommeta m;
+	size_t i;
+
+	is_int(roommeta_parse(NULL, &m), -1, "no metadata");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		is_int(roommeta_parse(bad[i], &m), -1, bad[i]);
+		ok(m.tree == NULL && m.created_by == NULL,
+		    "cleared on refusal");
+	}
+	is_int(roommeta_parse("{\"created_by\":\"a\",\"call_type\":\"audio\","
+	    "\"invited\":[],\"created_at\":1,\"extra\":true}", &m), 0,
+	    "unknown members are ignored");
+	roommeta_clear(&m);
+}
+
+static void
+test_invite_dedup(void)
+{
+	cJSON *inv = json_new_array();
+
+	is_int(roommeta_invite(inv, "bob"), 1, "first bob added");
+	is_int(roommeta_invite(inv, "carol"), 1, "carol added");
+	is_int(roommeta_invite(inv, "bob"), 0, "second bob refused");
+	is_int(roommeta_invite(inv, "Bob"), 1, "identities are case-sensitive");
+	is_int(cJSON_GetArraySize(inv), 3, "three distinct");
+	cJSON_Delete(inv);
+}
+
+static void
+test_rules(void)
+{
+	static const char *const inv[] = { "bob", NULL };
+	struct principal alice = user("alice", 0), bob = user("bob", 0);
+	struct principal carol = user("carol", 0), root = user("root", 1);
+	struct principal admin = apikey("ops", 1);
+	struct principal keyalice = apikey("alice", 1);
+	struct principal ops_user = user("ops", 0);
+	struct roommeta m, k;
+	char *t1, *t2;
+
+	t1 = meta_text("alice", 0, CALL_VIDEO, inv, NULL);
+	t2 = meta_text("ops", 1, CALL_VIDEO, NULL, NULL);
+	if (roommeta_parse(t1, &m) == -1 || roommeta_parse(t2, &k) == -1)
+		ok(0, "parse");
+	ok(roommeta_may_join(&m, &alice), "creator may join");
+	ok(roommeta_may_join(&m, &bob), "invited may join");
+	ok(!roommeta_may_join(&m, &carol), "stranger may not join");
+	ok(roommeta_may_join(&m, &root), "admin user may join");
+	ok(roommeta_may_delete(&m, &alice), "creator may delete");
+	ok(!roommeta_may_delete(&m, &bob), "invited may not delete");
+	ok(!roommeta_may_delete(&m, &carol), "stranger may not delete");
+	ok(roommeta_may_delete(&m, &admin), "admin key may delete");
+	ok(!roommeta_is_creator(&m, &keyalice),
+	    "a key named like the user is not the user");
+	ok(!roommeta_is_member(&m, &keyalice), "nor a member");
+	ok(roommeta_is_creator(&k, &admin), "the key is its room's creator");
+	ok(!roommeta_is_creator(&k, &ops_user),
+	    "a user named like the key is not its creator");
+	ok(!roommeta_may_join(&k, &ops_user), "nor may join");
+	ok(!roommeta_may_join(NULL, &alice), "no metadata: users may not join");
+	ok(!roommeta_may_delete(NULL, &alice), "nor delete");
+	ok(roommeta_may_join(NULL, &root), "admins may");
+	roommeta_clear(&m);
+	roommeta_clear(&k);
+	free(t1);
+	free(t2);
+}
+
+static void
+test_full(void)
+{
+	static const struct { const char *room; int full; } cases[] = {
+		{ "{\"num_participants\":2,\"max_participants\":2}", 1 },
+		{ "{\"num_participants\":3,\"max_participants\":2}", 1 },
+		{ "{\"num_participants\":1,\"max_participants\":2}", 0 },
+		{ "{\"num_participants\":50,\"max_participants\":0}", 0 },
+		{ "{}", 0 },
+	};
+	cJSON *r;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = cJSON_Parse(cases[i].room);
+		is_int(roommeta_room_is_full(r), cases[i].full, cases[i].room);
+		cJSON_Delete(r);
+	}
+}
+
+/* A LiveKit room as ListRooms writes it, with metadata text meta. */
+static cJSON *
+lk_room(const char *name, const char *meta)
+{
+	cJSON *r = json_new_object();
+
+	json_add_string(r, "sid", "RM_x");
+	json_add_string(r, "name", name);
+	json_add_int(r, "empty_timeout", 300);
+	json_add_int(r, "max_participants", 8);
+	json_add_string(r, "creation_time", "1700000000");
+	json_add_string(r, "metadata", meta != NULL ? meta : "");
+	json_add_int(r, "num_participants", 2);
+	return r;
+}
+
+static void
+test_objects(void)
+{
+	static const char *const inv[] = { "bob", NULL };
+	struct roommeta m;
+	cJSON *r, *o, *p;
+	char *meta, *s;
+
+	meta = meta_text("alice", 0, CALL_VIDEO, inv, "Hi");
+	r = lk_room("r1", meta);
+	if (roommeta_parse(meta, &m) == -1)
+		ok(0, "parse");
+	o = roommeta_room_json(r, &m);
+	s = json_print(o);
+	is_str(s, "{\"name\":\"r1\",\"sid\":\"RM_x\",\"title\":\"Hi\","
+	    "\"call_type\":\"video\",\"created_by\":\"alice\",\"invited\":"
+	    "[\"bob\"],\"created_at\":1764284400,\"num_participants\":2,"
+	    "\"max_participants\":8,\"empty_timeout\":300}", "room object");
+	free(s);
+	cJSON_Delete(o);
+	o = roommeta_room_json(r, NULL);
+	s = json_print(o);
+	is_str(s, "{\"name\":\"r1\",\"sid\":\"RM_x\",\"title\":null,"
+	    "\"call_type\":null,\"created_by\":null,\"invited\":[],"
+	    "\"created_at\":1700000000,\"num_participants\":2,"
+	    "\"max_participants\":8,\"empty_timeout\":300}",
+	    "room object without metadata");
+	free(s);
+	cJSON_Delete(o);
+	p = cJSON_Parse("{\"sid\":\"PA_1\",\"identity\":\"bob\","
+	    "\"name\":\"Bob\",\"state\":\"ACTIVE\",\"kind\":\"AGENT\","
+	    "\"joined_at\":\"1700000001\","
+	    "\"is_publisher\":true,\"tracks\":[]}");
+	o = roommeta_participant_json(p);
+	s = json_print(o);
+	is_str(s, "{\"identity\":\"bob\",\"name\":\"Bob\",\"kind\":\"agent\","
+	    "\"state\":\"active\",\"joined_at\":1700000001,"
+	    "\"is_publisher\":true}", "participant object");
+	free(s);
+	cJSON_Delete(o);
+	cJSON_Delete(p);
+	roommeta_clear(&m);
+	cJSON_Delete(r);
+	free(meta);
+}
+
+/* rooms r000..r(n-1) in shuffled order: even ones by alice inviting bob
+ * (audio every fourth), odd ones by carol; every tenth has no metadata. */
+static cJSON *
+many_rooms(int n)
+{
+	static const char *const inv[] = { "bob", NULL };
+	cJSON *arr = json_new_array();
+	char name[16], *meta;
+	int i, k;
+
+	for (k = 0; k < n; k++) {
+		i = (k * 37) % n;	/* n is not a multiple of 37 */
+		snprintf(name, sizeof(name), "r%03d", i);
+		if (i % 10 == 9)
+			meta = NULL;
+		else if (i % 2 == 0)
+			meta = meta_text("alice", 0, i % 4 == 0 ? CALL_AUDIO :
+			    CALL_VIDEO, inv, NULL);
+		else
+			meta = meta_text("carol", 0, CALL_VIDEO, NULL, NULL);
+		json_append(arr, lk_room(name, meta));
+		free(meta);
+	}
+	return arr;
+}
+
+/* Pages through rooms with q; returns how many rooms came back, checking
+ * they are strictly increasing (so each came once). */
+static int
+walk(const cJSON *rooms, struct roomlist_query q, int *pages)
+{
+	char after[ROOM_NAME_MAX + 1], last[ROOM_NAME_MAX + 1] = "";
+	char *next = NULL;
+	const cJSON *it;
+	const char *name;
+	cJSON *page;
+	int total = 0, sorted = 1;
+
+	*pages = 0;
+	do {
+		page = roomlist_page(rooms, &q, &next);
+		(*pages)++;
+		cJSON_ArrayForEach(it, page) {
+			json_get_string(it, "name", &name);
+			if (strcmp(name, last) <= 0)
+				sorted = 0;
+			snprintf(last, sizeof(last), "%s", name);
+			total++;
+		}
+		cJSON_Delete(page);
+		if (next != NULL && roomlist_cursor_parse(next, after) == -1)
+			ok(0, "own cursor parses");
+		q.after = after;
+		free(next);
+	} while (next != NULL && *pages < 100);
+	ok(sorted, "pages in name order, no repeats");
+	return total;
+}
+
+static void
+test_list(void)
+{
+	struct principal root = user("root", 1), bob = user("bob", 0);
+	struct principal carol = user("carol", 0), dave = user("dave", 0);
+	struct principal ops = apikey("ops", 1);
+	struct roomlist_query q = { 0 };
+	cJSON *rooms = many_rooms(250);
+	int pages;
+
+	q.call_type = CALL_ANY;
+	q.limit = 100;
+	q.who = &root;
+	is_int(walk(rooms, q, &pages), 250, "admin: all 250 rooms");
+	is_int(pages, 3, "in three pages of 100");
+	q.who = &ops;
+	is_int(walk(rooms, q, &pages), 250, "admin key: all rooms");
+	q.own_only = 1;
+	is_int(walk(rooms, q, &pages), 0, "admin key, own only: none");
+	q.own_only = 0;
+	q.who = &bob;
+	q.limit = 20;
+	/* even numbers 0..248 but not those ending in 9 (none are even) */
+	is_int(walk(rooms, q, &pages), 125, "bob: the 125 rooms he is in");
+	is_int(pages, 7, "in seven pages of 20");
+	q.who = &carol;
+	is_int(walk(rooms, q, &pages), 100, "carol: her 100 (odd, not x9)");
+	q.who = &dave;
+	is_int(walk(rooms, q, &pages), 0, "dave: nothing");
+	is_int(pages, 1, "one empty page");
+	q.who = &bob;
+	q.call_type = CALL_AUDIO;
+	is_int(walk(rooms, q, &pages), 63, "bob's audio rooms (every 4th)");
+	q.who = &root;
+	is_int(walk(rooms, q, &pages), 63,
+	    "call_type filter leaves rooms without metadata out");
+	cJSON_Delete(rooms);
+}
+
+static void
+test_page_edges(void)
+{
+	struct principal root = user("root", 1);
+	struct roomlist_query q = { 0 };
+	cJSON *rooms = many_rooms(5), *page;
+	char *next;
+
+	q.who = &root;
+	q.call_type = CALL_ANY;
+	q.limit = 5;
+	page = roomlist_page(rooms, &q, &next);
+	is_int(cJSON_GetArraySize(page), 5, "exactly a page");
+	ok(next == NULL, "no cursor when nothing is left");
+	cJSON_Delete(page);
+	q.limit = 2;
+	q.after = "r001";
+	page = roomlist_page(rooms, &q, &next);
+	is_str(cJSON_GetObjectItem(cJSON_GetArrayItem(page, 0),
+	    "name")->valuestring, "r002", "resumes after the cursor");
+	ok(next != NULL, "a cursor when more are left");
+	free(next);
+	cJSON_Delete(page);
+	q.after = "r0015";	/* a room deleted since: still resumes */
+	page = roomlist_page(rooms, &q, &next);
+	is_str(cJSON_GetObjectItem(cJSON_GetArrayItem(page, 0),
+	    "name")->valuestring, "r002", "resumes after a vanished name");
+	free(next);
+	cJSON_Delete(page);
+	cJSON_Delete(rooms);
+}
+
+static void
+test_cursor(void)
+{
+	static const char *const bad[] = { "", "!!", "cjAwMQ==", "cjAw+Q",
+	    "YSBi" /* "a b" */, "YQBi" /* a NUL b */,
+	    "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFh"
+	    "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFh"
+	    "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFh" /* 129 bytes */
+	};
+	char out[ROOM_NAME_MAX + 1], *c;
+	size_t i;
+
+	c = roomlist_cursor("room-1.x_y");
+	is_int(roomlist_cursor_parse(c, out), 0, "a cursor parses back");
+	is_str(out, "room-1.x_y", "to its name");
+	free(c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		is_int(roomlist_cursor_parse(bad[i], out), -1, bad[i]);
+}
+
+int
+main(void)
+{
+	test_round_trip();
+	test_foreign_metadata();
+	test_invite_dedup();
+	test_rules();
+	test_full();
+	test_objects();
+	test_list();
+	test_page_edges();
+	test_cursor();
+	return tap_done();
+}
