@@ -37,7 +37,8 @@ int	clientip_parse_cidr(const char *text, struct cidr *out,
 	    const char **why);
 
 /* Returns 1 when addr is in one of the n blocks, else 0. */
-int	clientip_in(const struct cidr *blocks, size_t n, const uint8_t addr[16]);
+int	clientip_in(const struct cidr *blocks, size_t n,
+	    const uint8_t addr[16]);
 
 /*
  * The client's address of a request that came from peer (text) with the

@@ -16,6 +16,7 @@
 
 struct token_keyset;
 struct cidr;
+struct seal_key;
 
 enum api_role { ROLE_APP, ROLE_ADMIN };
 
@@ -61,6 +62,18 @@ struct conf {
 	/* The secret's HS256 key and the JWKS file's keys; NULL when
 	 * neither is configured, and then no user token is accepted. */
 	struct token_keyset *user_keys;
+	/* OpenID Connect login and sessions (the Visio-Conf app) */
+	char		*oidc_issuer;		/* NULL: no login routes */
+	char		*oidc_client_id;
+	char		*oidc_client_secret;	/* NULL: a public client */
+	char		*oidc_redirect_uri;
+	char		*oidc_scopes;		/* space-separated */
+	char		*oidc_auth_params;	/* "k=v&k2=v2"; NULL: none */
+	char		*oidc_client_auth;	/* "basic" or "post" */
+	long long	 session_ttl;		/* seconds */
+	struct seal_key	*cookie_keys;		/* the first seals, all open */
+	size_t		 ncookie_keys;
+	long long	 cookie_secure;		/* 0 only for plain-HTTP dev */
 	/* tokens and rooms */
 	long long	 token_ttl;		/* seconds */
 	char		*room_prefix;

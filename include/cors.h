@@ -29,7 +29,7 @@ struct conf;
 
 struct cors_header {
 	const char	*name;
-	const char	*value;		/* borrowed: static, origin or methods */
+	const char	*value;		/* borrowed: static, origin, methods */
 };
 
 /*

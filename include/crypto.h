@@ -1,7 +1,7 @@
 /*
  * crypto: the only user of mbedTLS.  HMAC-SHA256, SHA-256, constant-time
- * comparison, and RS256 / ES256 signature verification with public keys
- * taken from JWK parameters or PEM.
+ * comparison, RS256 / ES256 signature verification with public keys
+ * taken from JWK parameters or PEM, and AES-256-GCM sealing.
  */
 #ifndef LKGATE_CRYPTO_H
 #define LKGATE_CRYPTO_H
@@ -44,5 +44,29 @@ int	crypto_verify_rs256(const struct crypto_pk *, const void *msg,
  * when valid. */
 int	crypto_verify_es256(const struct crypto_pk *, const void *msg,
 	    size_t msglen, const unsigned char *sig, size_t siglen);
+
+/* AES-256-GCM with a 96-bit nonce and a 128-bit tag. */
+#define CRYPTO_GCM_KEY_LEN	32
+#define CRYPTO_GCM_NONCE_LEN	12
+#define CRYPTO_GCM_TAG_LEN	16
+
+/*
+ * Encrypts len bytes of pt under key and nonce, authenticating aadlen
+ * bytes of aad too, into out: len bytes of ciphertext then the tag, so
+ * out holds len + CRYPTO_GCM_TAG_LEN bytes.  A nonce must never be used
+ * twice with one key: callers take it from util_random_bytes().
+ */
+void	crypto_gcm_seal(const unsigned char key[CRYPTO_GCM_KEY_LEN],
+	    const unsigned char nonce[CRYPTO_GCM_NONCE_LEN], const void *aad,
+	    size_t aadlen, const void *pt, size_t len, unsigned char *out);
+/*
+ * Checks and decrypts len bytes of ciphertext and tag (as crypto_gcm_seal
+ * wrote them) into out (len - CRYPTO_GCM_TAG_LEN bytes).  Returns 0, or -1
+ * when len is shorter than a tag or the tag does not verify; out is then
+ * wiped.
+ */
+int	crypto_gcm_open(const unsigned char key[CRYPTO_GCM_KEY_LEN],
+	    const unsigned char nonce[CRYPTO_GCM_NONCE_LEN], const void *aad,
+	    size_t aadlen, const void *ct, size_t len, unsigned char *out);
 
 #endif

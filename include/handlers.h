@@ -70,4 +70,17 @@ int	token_caller_identity(struct rq *, const struct cJSON *body,
 /* h_webhook.c */
 void	h_webhook(struct rq *);
 
+/* h_auth.c: the web login (OpenID Connect) */
+void	h_auth_login(struct rq *);
+void	h_auth_callback(struct rq *);
+void	h_auth_status(struct rq *);
+void	h_auth_refresh(struct rq *);
+void	h_auth_logout(struct rq *);
+
+/* h_video.c: the Visio-Conf app's video routes */
+void	h_video_token(struct rq *);
+void	h_video_join(struct rq *);
+void	h_video_health(struct rq *);
+void	h_config(struct rq *);
+
 #endif

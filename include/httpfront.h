@@ -3,9 +3,15 @@
  * evhttp's headers, and the request API the handlers use.
  *
  * Each request gets a struct rq.  The front runs, in order: the in-flight
- * cap (503), routing (404, 405 + Allow), body checks (413, 415, 400 for
- * malformed JSON on JSON routes), authentication (401), then the route's
- * handler.  A handler answers with exactly one rq_reply_* call, now or
+ * cap (503), routing (404, 405 + Allow; OPTIONS is a CORS preflight,
+ * answered 204 without authentication), body checks (413, 415, 400 for
+ * malformed JSON on JSON routes), authentication (401), the rate limit of
+ * the route's class (429), then the route's handler.  An answer given
+ * before the rate limit ran (a 401 say) still takes a token, by client
+ * address when no principal is known, unless the bucket is empty, in
+ * which case the answer is the 429.  Every answer carries the CORS headers
+ * its Origin earns (cors.h); each request is counted in the gate's
+ * metrics.  A handler answers with exactly one rq_reply_* call, now or
  * later; after it the rq is gone.  If the client's connection closes or the
  * request deadline fires first, the front answers (or drops) the request
  * itself and cancels any LiveKit call the handler started through

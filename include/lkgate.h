@@ -14,6 +14,7 @@ struct httpfront;
 struct upstream;
 struct lkclient;
 struct metrics;
+struct oidcprov;
 
 struct lkgate {
 	struct event_base	*base;
@@ -22,6 +23,7 @@ struct lkgate {
 	struct upstream		*up;
 	struct lkclient		*lk;
 	struct metrics		*metrics;	/* owned; never NULL once running */
+	struct oidcprov		*oidc;		/* the web login's provider */
 	uint64_t		 started_ms;	/* monotonic */
 	int			 stopping;	/* set once a stop signal came */
 };

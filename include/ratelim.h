@@ -41,7 +41,7 @@ struct rl_limit {
 struct rl_verdict {
 	int		 allowed;
 	uint32_t	 limit;		/* the limit's count */
-	uint32_t	 remaining;	/* whole tokens left after this request */
+	uint32_t	 remaining;	/* whole tokens left after this one */
 	uint32_t	 reset_s;	/* seconds until the bucket is full */
 	uint32_t	 retry_after_s;	/* refused: seconds until one token,
 					   at least 1; else 0 */
@@ -77,8 +77,8 @@ int		 ratelim_parse(const char *text, unsigned int *cls,
 		    struct rl_limit *lim, char **why);
 
 /* SipHash-2-4 of len bytes of in under seed (exposed for tests). */
-uint64_t	 ratelim_siphash(const uint8_t seed[RL_SEED_LEN], const void *in,
-		    size_t len);
+uint64_t	 ratelim_siphash(const uint8_t seed[RL_SEED_LEN],
+		    const void *in, size_t len);
 
 /* "default", "auth", "token", "create"; "?" outside the range. */
 const char	*ratelim_class_name(unsigned int cls);

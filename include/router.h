@@ -23,7 +23,9 @@ enum route_auth {
 	AUTH_NONE,	/* anyone */
 	AUTH_API_KEY,	/* X-API-Key, app or admin */
 	AUTH_WEBHOOK,	/* LiveKit's webhook signature, checked by the handler */
-	AUTH_USER_OR_KEY /* "Authorization: Bearer" user JWT, else X-API-Key */
+	AUTH_USER_OR_KEY, /* "Authorization: Bearer" user JWT, else X-API-Key */
+	AUTH_COOKIE	/* the web login's session cookie (websess.h); methods
+			   other than GET and HEAD need the CSRF header too */
 };
 
 /*

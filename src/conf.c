@@ -28,10 +28,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "b64url.h"
 #include "clientip.h"
 #include "conf.h"
 #include "jwks.h"
 #include "log.h"
+#include "seal.h"
 #include "util.h"
 
 #define CONF_FILE_MAX	(1024 * 1024)	/* the configuration file */
@@ -60,7 +62,11 @@ enum opt_type {
 	OPT_PROFILES,		/* list of profile=agent[+agent...] */
 	OPT_RATE_LIMITS,	/* list of class=N/PERIOD */
 	OPT_ORIGINS,		/* list of CORS origins */
-	OPT_PROXIES		/* list of addresses and CIDR blocks */
+	OPT_PROXIES,		/* list of addresses and CIDR blocks */
+	OPT_TEXT,		/* min..max printable ASCII bytes, blanks too */
+	OPT_BOOL,		/* true or false */
+	OPT_FORM,		/* k=v&k2=v2 (URL query parameters) */
+	OPT_COOKIE_KEYS		/* list of base64 keys of SEAL_KEY_LEN bytes */
 };
 
 #define OPT_REQUIRED	0x1	/* outside --dev a value must be given */
@@ -86,6 +92,7 @@ static const char *const http_schemes[] = { "http://", "https://", NULL };
 static const char *const log_levels[] = {
 	"debug", "info", "warn", "error", NULL
 };
+static const char *const client_auths[] = { "basic", "post", NULL };
 
 #define OFF(f)	offsetof(struct conf, f)
 
@@ -143,6 +150,40 @@ static const struct conf_opt options[] = {
 	{ "admin_role_claim", "LKGATE_ADMIN_ROLE_CLAIM", OPT_TOKEN, 0,
 	  "role", NULL, 1, CLAIM_MAX, NULL, OFF(admin_role_claim),
 	  "user JWT claim holding roles; \"admin\" in it makes an admin" },
+	{ "oidc_issuer", "LKGATE_OIDC_ISSUER", OPT_URL, 0,
+	  NULL, NULL, 0, 0, http_schemes, OFF(oidc_issuer),
+	  "OpenID Connect issuer of the web app's login; none: no login" },
+	{ "oidc_client_id", "LKGATE_OIDC_CLIENT_ID", OPT_TOKEN, 0,
+	  NULL, NULL, 1, CLAIM_MAX, NULL, OFF(oidc_client_id),
+	  "lkgate's client_id at the OpenID Connect provider" },
+	{ "oidc_client_secret", "LKGATE_OIDC_CLIENT_SECRET", OPT_SECRET, 0,
+	  NULL, NULL, 1, SECRET_MAX, NULL, OFF(oidc_client_secret),
+	  "client secret at the provider; none: a public client (PKCE only)" },
+	{ "oidc_client_secret_file", "LKGATE_OIDC_CLIENT_SECRET_FILE",
+	  OPT_SECRET_FILE, 0, NULL, NULL, 0, 0, NULL,
+	  OFF(oidc_client_secret),
+	  "file holding the client secret at the provider" },
+	{ "oidc_redirect_uri", "LKGATE_OIDC_REDIRECT_URI", OPT_URL, 0,
+	  NULL, NULL, 0, 0, http_schemes, OFF(oidc_redirect_uri),
+	  "lkgate's /api/auth/callback URL as registered at the provider" },
+	{ "oidc_scopes", "LKGATE_OIDC_SCOPES", OPT_TEXT, 0,
+	  "openid profile email", NULL, 6, CLAIM_MAX, NULL, OFF(oidc_scopes),
+	  "scopes asked for, space-separated; must include openid" },
+	{ "oidc_auth_params", "LKGATE_OIDC_AUTH_PARAMS", OPT_FORM, 0,
+	  NULL, NULL, 1, CLAIM_MAX, NULL, OFF(oidc_auth_params),
+	  "extra authorization request parameters, k=v&k2=v2" },
+	{ "oidc_client_auth", "LKGATE_OIDC_CLIENT_AUTH", OPT_ENUM, 0,
+	  "basic", NULL, 0, 0, client_auths, OFF(oidc_client_auth),
+	  "how the client secret is sent: basic (HTTP Basic) or post (body)" },
+	{ "session_ttl", "LKGATE_SESSION_TTL", OPT_INT, 0,
+	  "3600", NULL, 60, 2592000, NULL, OFF(session_ttl),
+	  "lifetime of a login session cookie, seconds; refresh extends it" },
+	{ "cookie_keys", "LKGATE_COOKIE_KEYS", OPT_COOKIE_KEYS, 0,
+	  NULL, NULL, 0, 0, NULL, OFF(cookie_keys),
+	  "base64 32-byte keys sealing cookies; the first seals, all open" },
+	{ "cookie_secure", "LKGATE_COOKIE_SECURE", OPT_BOOL, 0,
+	  "true", NULL, 0, 0, NULL, OFF(cookie_secure),
+	  "mark cookies Secure; false only for plain-HTTP development" },
 	{ "token_ttl", "LKGATE_TOKEN_TTL", OPT_INT, 0,
 	  "3600", NULL, 60, 86400, NULL, OFF(token_ttl),
 	  "lifetime of participant tokens, seconds" },
@@ -253,6 +294,14 @@ static int	parse_origins(const struct conf_opt *, struct conf *,
 		    const char *, char **);
 static int	parse_proxies(const struct conf_opt *, struct conf *,
 		    const char *, char **);
+static int	parse_text(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+static int	parse_bool(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+static int	parse_form(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+static int	parse_cookie_keys(const struct conf_opt *, struct conf *,
+		    const char *, char **);
 
 /* Per type: the parser, and whether a key may repeat (a list). */
 static const struct {
@@ -274,6 +323,10 @@ static const struct {
 	[OPT_RATE_LIMITS] = { parse_rate_limits, 1 },
 	[OPT_ORIGINS] = { parse_origins, 1 },
 	[OPT_PROXIES] = { parse_proxies, 1 },
+	[OPT_TEXT] = { parse_text, 0 },
+	[OPT_BOOL] = { parse_bool, 0 },
+	[OPT_FORM] = { parse_form, 0 },
+	[OPT_COOKIE_KEYS] = { parse_cookie_keys, 1 },
 };
 
 /* Reads lines of a buffer, one at a time, into buf. */
@@ -1253,6 +1306,126 @@ parse_proxies(const struct conf_opt *o, struct conf *c, const char *text,
 	return split_list(c, text, proxy_add, why);
 }
 
+/* Printable ASCII and blanks inside, none at either end. */
+static int
+parse_text(const struct conf_opt *o, struct conf *c, const char *text,
+    char **why)
+{
+	size_t i, n = strlen(text);
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)text[i] < ' ' ||
+		    (unsigned char)text[i] >= 0x7f)
+			break;
+	if (i < n || n < (size_t)o->min || n > (size_t)o->max ||
+	    text[0] == ' ' || text[n - 1] == ' ') {
+		*why = xasprintf("\"%.*s\" is not %lld-%lld printable ASCII "
+		    "characters", ECHO_MAX, text, o->min, o->max);
+		return -1;
+	}
+	str_set(c, o->off, xstrdup(text));
+	return 0;
+}
+
+static int
+parse_bool(const struct conf_opt *o, struct conf *c, const char *text,
+    char **why)
+{
+	if (strcmp(text, "true") == 0)
+		*ll_at(c, o->off) = 1;
+	else if (strcmp(text, "false") == 0)
+		*ll_at(c, o->off) = 0;
+	else {
+		*why = xasprintf("\"%.*s\" is not true or false", ECHO_MAX,
+		    text);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * k=v&k2=v2: each name 1-64 of A-Z a-z 0-9 _ . - and each value visible
+ * ASCII without '&' (percent-encoded when sent).  The parameters the
+ * login sets itself may not be overridden.
+ */
+static int
+parse_form(const struct conf_opt *o, struct conf *c, const char *text,
+    char **why)
+{
+	static const char *const reserved[] = { "response_type", "client_id",
+	    "redirect_uri", "scope", "state", "nonce", "code_challenge",
+	    "code_challenge_method", NULL };
+	char *copy, *p, *save = NULL, *eq;
+	size_t i;
+	int r = 0;
+
+	if (!is_visible(text, (size_t)o->min, (size_t)o->max)) {
+		*why = xasprintf("must be %lld-%lld visible ASCII characters",
+		    o->min, o->max);
+		return -1;
+	}
+	copy = xstrdup(text);
+	for (p = strtok_r(copy, "&", &save); p != NULL && r == 0;
+	    p = strtok_r(NULL, "&", &save)) {
+		if ((eq = strchr(p, '=')) == NULL)
+			eq = p + strlen(p);
+		*eq = '\0';
+		if (!is_name(p, 1, NAME_MAX_LEN)) {
+			*why = xasprintf("\"%.*s\" is not a parameter name",
+			    ECHO_MAX, p);
+			r = -1;
+		}
+		for (i = 0; r == 0 && reserved[i] != NULL; i++)
+			if (strcmp(p, reserved[i]) == 0) {
+				*why = xasprintf("%s is set by lkgate itself",
+				    p);
+				r = -1;
+			}
+	}
+	free(copy);
+	if (r == 0)
+		str_set(c, o->off, xstrdup(text));
+	return r;
+}
+
+/* Decodes one key: standard base64 (padded or not) or base64url. */
+static int
+cookie_key_add(struct conf *c, char *s, char **why)
+{
+	unsigned char *raw = NULL;
+	size_t i, n = strlen(s), len = 0;
+
+	while (n > 0 && s[n - 1] == '=')
+		s[--n] = '\0';
+	for (i = 0; i < n; i++)
+		if (s[i] == '+')
+			s[i] = '-';
+		else if (s[i] == '/')
+			s[i] = '_';
+	if (b64url_decode(s, n, &raw, &len) == -1 || len != SEAL_KEY_LEN) {
+		if (raw != NULL)
+			explicit_bzero(raw, len);
+		free(raw);
+		*why = xasprintf("a key must be %d bytes in base64 (openssl "
+		    "rand -base64 %d)", SEAL_KEY_LEN, SEAL_KEY_LEN);
+		return -1;
+	}
+	c->cookie_keys = xrealloc(c->cookie_keys,
+	    (c->ncookie_keys + 1) * sizeof(*c->cookie_keys));
+	memcpy(c->cookie_keys[c->ncookie_keys++].key, raw, SEAL_KEY_LEN);
+	explicit_bzero(raw, len);
+	free(raw);
+	return 0;
+}
+
+static int
+parse_cookie_keys(const struct conf_opt *o, struct conf *c, const char *text,
+    char **why)
+{
+	(void)o;
+	return split_list(c, text, cookie_key_add, why);
+}
+
 /* ---- Building ---- */
 
 /* Parses option i from its staged values, else from its default. */
@@ -1352,6 +1525,39 @@ build_user_keys(struct conf *c, char **err)
 	return 0;
 }
 
+/*
+ * The login needs all of issuer, client_id and redirect_uri, and keys to
+ * seal its cookies; the scopes must ask for an ID token.
+ */
+static int
+check_oidc(const struct conf *c, char **err)
+{
+	const char *sc = c->oidc_scopes;
+	size_t n;
+	int set;
+
+	set = (c->oidc_issuer != NULL) + (c->oidc_client_id != NULL) +
+	    (c->oidc_redirect_uri != NULL);
+	if (set == 0)
+		return 0;
+	if (set != 3) {
+		*err = xstrdup("oidc_issuer, oidc_client_id and "
+		    "oidc_redirect_uri go together: set all three or none");
+		return -1;
+	}
+	if (c->ncookie_keys == 0) {
+		*err = xstrdup("the OpenID Connect login needs cookie_keys");
+		return -1;
+	}
+	for (; sc != NULL && *sc != '\0'; sc += n + strspn(sc + n, " ")) {
+		n = strcspn(sc, " ");
+		if (n == 6 && strncmp(sc, "openid", 6) == 0)
+			return 0;
+	}
+	*err = xstrdup("oidc_scopes must include openid");
+	return -1;
+}
+
 static int
 check_timeouts(const struct conf *c, char **err)
 {
@@ -1387,7 +1593,7 @@ conf_load(const char *path, int must_exist, int dev,
 			goto out;
 	derive_api_url(c);
 	if (check_required(c, err) == -1 || check_timeouts(c, err) == -1 ||
-	    build_user_keys(c, err) == -1)
+	    check_oidc(c, err) == -1 || build_user_keys(c, err) == -1)
 		goto out;
 	r = 0;
 out:
@@ -1447,6 +1653,7 @@ conf_free(struct conf *c)
 	for (i = 0; i < NOPTS; i++) {
 		switch (options[i].type) {
 		case OPT_INT:
+		case OPT_BOOL:
 		case OPT_SECRET_FILE:	/* its partner owns the field */
 		case OPT_API_KEYS_FILE:
 			break;
@@ -1466,6 +1673,12 @@ conf_free(struct conf *c)
 			break;
 		case OPT_JWKS_FILE:
 			jwks_free(c->user_keys);
+			break;
+		case OPT_COOKIE_KEYS:
+			if (c->cookie_keys != NULL)
+				explicit_bzero(c->cookie_keys,
+				    c->ncookie_keys * sizeof(*c->cookie_keys));
+			free(c->cookie_keys);
 			break;
 		default:
 			str_set(c, options[i].off, NULL);

@@ -6,7 +6,8 @@
  * Every public key is validated once, when it is built: RSA moduli must be
  * at least 2048 bits and EC points must lie on P-256.  Verification then
  * only answers yes or no; it never says why, because callers must not
- * treat one kind of bad signature differently from another.
+ * treat one kind of bad signature differently from another.  The same
+ * goes for AES-GCM: a tag that does not verify is only "no".
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <mbedtls/constant_time.h>
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/ecp.h>
+#include <mbedtls/gcm.h>
 #include <mbedtls/md.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/rsa.h>
@@ -258,4 +260,61 @@ crypto_verify_es256(const struct crypto_pk *pk, const void *msg,
 	mbedtls_mpi_free(&r);
 	mbedtls_mpi_free(&s);
 	return ok;
+}
+
+/* A GCM context keyed with key; fatal() when mbedTLS refuses. */
+static void
+gcm_init(mbedtls_gcm_context *g, const unsigned char *key)
+{
+	mbedtls_gcm_init(g);
+	if (mbedtls_gcm_setkey(g, MBEDTLS_CIPHER_ID_AES, key,
+	    CRYPTO_GCM_KEY_LEN * 8) != 0)
+		fatal("AES-256-GCM: cannot set the key");
+}
+
+void
+crypto_gcm_seal(const unsigned char key[CRYPTO_GCM_KEY_LEN],
+    const unsigned char nonce[CRYPTO_GCM_NONCE_LEN], const void *aad,
+    size_t aadlen, const void *pt, size_t len, unsigned char *out)
+{
+	mbedtls_gcm_context g;
+
+	/* As for HMAC: no NULL pointers into mbedTLS, even for 0 bytes. */
+	if (aad == NULL)
+		aad = "";
+	if (pt == NULL)
+		pt = "";
+	gcm_init(&g, key);
+	if (mbedtls_gcm_crypt_and_tag(&g, MBEDTLS_GCM_ENCRYPT, len, nonce,
+	    CRYPTO_GCM_NONCE_LEN, aad, aadlen, pt, out, CRYPTO_GCM_TAG_LEN,
+	    out + len) != 0)
+		fatal("AES-256-GCM encryption failed");
+	mbedtls_gcm_free(&g);
+}
+
+int
+crypto_gcm_open(const unsigned char key[CRYPTO_GCM_KEY_LEN],
+    const unsigned char nonce[CRYPTO_GCM_NONCE_LEN], const void *aad,
+    size_t aadlen, const void *ct, size_t len, unsigned char *out)
+{
+	mbedtls_gcm_context g;
+	const unsigned char *c = ct;
+	size_t n;
+	int rc;
+
+	if (ct == NULL || len < CRYPTO_GCM_TAG_LEN)
+		return -1;
+	if (aad == NULL)
+		aad = "";
+	n = len - CRYPTO_GCM_TAG_LEN;
+	gcm_init(&g, key);
+	/* mbedTLS checks the tag in constant time and wipes out on failure. */
+	rc = mbedtls_gcm_auth_decrypt(&g, n, nonce, CRYPTO_GCM_NONCE_LEN, aad,
+	    aadlen, c + n, CRYPTO_GCM_TAG_LEN, c, out);
+	mbedtls_gcm_free(&g);
+	if (rc != 0) {
+		explicit_bzero(out, n);
+		return -1;
+	}
+	return 0;
 }

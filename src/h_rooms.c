@@ -20,6 +20,7 @@
 #include "json.h"
 #include "lkgate.h"
 #include "log.h"
+#include "metrics.h"
 #include "roommeta.h"
 #include "util.h"
 #include "validate.h"
@@ -284,6 +285,7 @@ room_created(struct rq *rq, const struct lk_result *res)
 	o = json_new_object();
 	json_add_item(o, "room", roommeta_room_json(res->body, &m));
 	roommeta_clear(&m);
+	metrics_inc(rq_gate(rq)->metrics, MC_ROOMS_CREATED);
 	rq_reply_json(rq, 201, o);
 }
 
@@ -494,6 +496,7 @@ room_deleted(struct rq *rq, const struct lk_result *res)
 	}
 	o = json_new_object();
 	json_add_bool(o, "deleted", 1);
+	metrics_inc(rq_gate(rq)->metrics, MC_ROOMS_ENDED);
 	rq_reply_json(rq, 200, o);
 }
 

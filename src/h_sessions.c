@@ -17,6 +17,7 @@
 #include "json.h"
 #include "lkgate.h"
 #include "log.h"
+#include "roommeta.h"
 #include "metrics.h"
 #include "util.h"
 
@@ -320,40 +321,6 @@ add_session_fields(cJSON *o, const cJSON *room)
 	cJSON_Delete(m);
 }
 
-/* LiveKit's enum name ("STANDARD") as the lowercase word tokens use. */
-static char *
-lower_kind(const char *k)
-{
-	char *s = xstrdup(k), *p;
-
-	for (p = s; *p != '\0'; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
-	return s;
-}
-
-static cJSON *
-participant_json(const cJSON *p)
-{
-	const char *identity = "", *name = "", *kind = "STANDARD";
-	int64_t joined = 0;
-	cJSON *o;
-	char *k;
-
-	json_get_string(p, "identity", &identity);
-	json_get_string(p, "name", &name);
-	json_get_string(p, "kind", &kind);
-	json_get_int64_lax(p, "joined_at", &joined);
-	o = json_new_object();
-	json_add_string(o, "identity", identity);
-	json_add_string(o, "name", name);
-	k = lower_kind(kind);
-	json_add_string(o, "kind", k);
-	free(k);
-	json_add_int(o, "joined_at", joined);
-	return o;
-}
-
 static void
 session_participants(struct rq *rq, const struct lk_result *res)
 {
@@ -375,7 +342,7 @@ session_participants(struct rq *rq, const struct lk_result *res)
 	arr = json_new_array();
 	json_get_array(res->body, "participants", &list);
 	cJSON_ArrayForEach(p, list)
-		json_append(arr, participant_json(p));
+		json_append(arr, roommeta_participant_json(p));
 	json_add_item(o, "participants", arr);
 	rq_reply_json(rq, 200, o);
 }

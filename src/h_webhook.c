@@ -39,7 +39,7 @@ struct wh_line {
 	long long	 created_at;		/* protojson omits 0 */
 	long long	 duration;		/* room_finished only */
 	int		 has_duration;
-	const char	*key[WH_NSLOTS];	/* packed; NULL after the last */
+	const char	*key[WH_NSLOTS];	/* packed; NULL after last */
 	const char	*val[WH_NSLOTS];
 	size_t		 n;
 	char		 buf[WH_NSLOTS + 2][WEBHOOK_FIELD_MAX + 1];
@@ -184,8 +184,9 @@ wh_summarise(const cJSON *ev, struct wh_line *w)
 
 /*
  * One line per event, tied to its request by request_id.  The line's own
- * "event" key is its name, so the webhook's event is "webhook_event".  The optional fields come last: the
- * first NULL key among them ends log_event's list.
+ * "event" key is its name, so the webhook's event is "webhook_event".  The
+ * optional fields come last: the first NULL key among them ends
+ * log_event's list.
  */
 static void
 wh_log(const struct wh_line *w, const char *request_id)
@@ -249,8 +250,8 @@ h_webhook(struct rq *rq)
 	if (webhook_verify(rq, body, len) == -1)
 		return;
 	if (!webhook_content_type_ok(rq_header(rq, "Content-Type"))) {
-		rq_reply_error(rq, E_UNSUPPORTED_MEDIA_TYPE, "Content-Type must "
-		    "be application/webhook+json or application/json");
+		rq_reply_error(rq, E_UNSUPPORTED_MEDIA_TYPE, "Content-Type "
+		    "must be application/webhook+json or application/json");
 		return;
 	}
 	if ((ev = json_parse_strict(body, len, 1, &err)) == NULL) {

@@ -11,6 +11,13 @@
  * evhttp refuses bodies over its own limit with an HTML 413 before we see
  * them, so its limit is set to twice ours: bodies between the two get the
  * contract's JSON 413, larger ones still get a 413.
+ *
+ * Around that: rate limits (ratelim.c) keyed by principal or client
+ * address (clientip.c), CORS headers (cors.c), metrics, connection
+ * tracking through evhttp's close callback (evhttp 2.1 tells of a
+ * connection only from its first request, so open_connections counts
+ * connections that sent one), and an accept loop that rests 100 ms when
+ * accept() fails (EMFILE) instead of libevent's retrying at once forever.
  */
 #include <sys/queue.h>
 
@@ -39,6 +46,7 @@
 #include "metrics.h"
 #include "ratelim.h"
 #include "util.h"
+#include "websess.h"
 
 #define REQUEST_ID_MAX 128
 #define CONN_BUCKETS	1024	/* hash chains of the open connections */
@@ -71,7 +79,7 @@ struct httpfront {
 	struct ratelim		*rl;
 	struct event		*accept_timer;	/* resumes accepting */
 	uint64_t		 pause_logged_ms;
-	uint64_t		 pauses;	/* accept pauses not yet logged */
+	uint64_t		 pauses;	/* pauses not yet logged */
 	SLIST_ENTRY(httpfront)	 entry;		/* in fronts */
 };
 
@@ -366,7 +374,9 @@ rq_send(struct rq *rq, int status, const char *ctype, const char *data,
 		fatal("evbuffer_new failed");
 	if (evbuffer_add(buf, data, len) == -1)
 		fatal("evbuffer_add failed");
-	evhttp_send_reply(rq->req, status, NULL, buf);
+	/* libevent 2.1 knows no reason phrase for 429. */
+	evhttp_send_reply(rq->req, status, status == 429 ?
+	    "Too Many Requests" : NULL, buf);
 	evbuffer_free(buf);
 	rq->req = NULL;
 }
@@ -737,8 +747,8 @@ front_setup(struct httpfront *front)
 	uint8_t seed[RL_SEED_LEN];
 
 	util_random_bytes(seed, sizeof(seed));
-	front->rl = ratelim_new((size_t)front->gate->conf->rate_limit_table_size,
-	    seed);
+	front->rl = ratelim_new(
+	    (size_t)front->gate->conf->rate_limit_table_size, seed);
 	front->accept_timer = evtimer_new(front->gate->base,
 	    front_accept_resume, front);
 	if (front->accept_timer == NULL)
@@ -894,6 +904,12 @@ rq_who(struct rq *rq, const char **why)
 		return auth_api_key(c, key, &rq->who, why);
 	case AUTH_API_KEY:
 		return auth_api_key(c, key, &rq->who, why);
+	case AUTH_COOKIE:
+		return websess_authenticate(c, rq_header(rq, "Cookie"),
+		    rq_header(rq, WEBSESS_CSRF_HEADER),
+		    strcmp(rq->method_name, "GET") != 0 &&
+		    strcmp(rq->method_name, "HEAD") != 0, util_wall_s(),
+		    &rq->who, why);
 	case AUTH_NONE:
 	case AUTH_WEBHOOK:
 		return 0;
@@ -902,13 +918,17 @@ rq_who(struct rq *rq, const char **why)
 	return -1;
 }
 
+/* 401 when the caller is unknown; 403 (-2 from rq_who) when a session
+ * cookie came without its CSRF header. */
 static int
 rq_authenticate(struct rq *rq)
 {
 	const char *why;
+	int r;
 
-	if (rq_who(rq, &why) == -1) {
-		rq_reply_error(rq, E_UNAUTHORIZED, "%s", why);
+	if ((r = rq_who(rq, &why)) < 0) {
+		rq_reply_error(rq, r == -2 ? E_PERMISSION_DENIED :
+		    E_UNAUTHORIZED, "%s", why);
 		return -1;
 	}
 	return 0;

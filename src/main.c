@@ -26,6 +26,7 @@
 #include "lkgate.h"
 #include "log.h"
 #include "metrics.h"
+#include "oidcprov.h"
 #include "upstream.h"
 #include "util.h"
 
@@ -309,6 +310,7 @@ start(struct runtime *rt)
 	    (long)g->conf->upstream_max_connections)) == NULL)
 		fatal("cannot start the HTTP client");
 	g->lk = lkclient_new(g->up, g->conf);
+	g->oidc = oidcprov_new(g->base, g->up);
 	g->started_ms = util_mono_ms();
 	g->metrics = metrics_new(routes, nroutes);
 	if ((g->front = httpfront_new(g, routes, nroutes, &err)) == NULL)
@@ -326,6 +328,7 @@ stop(struct runtime *rt)
 
 	httpfront_free(g->front);
 	lkclient_free(g->lk);
+	oidcprov_free(g->oidc);
 	upstream_free(g->up);
 	if (rt->drain != NULL)
 		event_free(rt->drain);

@@ -265,7 +265,8 @@ render_plain(struct out *o, const struct metrics *m)
 	family(o, "build_info", "gauge", "lkgate's version, always 1.");
 	out_printf(o, "lkgate_build_info{version=\"%s\"} 1\n", LKGATE_VERSION);
 	for (i = 0; i < MC_COUNT; i++) {
-		family(o, counter_info[i].name, "counter", counter_info[i].help);
+		family(o, counter_info[i].name, "counter",
+		    counter_info[i].help);
 		out_printf(o, "lkgate_%s %llu\n", counter_info[i].name,
 		    (unsigned long long)m->counters[i]);
 	}

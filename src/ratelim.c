@@ -31,7 +31,7 @@ _Static_assert(RC_DEFAULT == 0 && RC_AUTH == 1 && RC_TOKEN == 2 &&
 struct rl_entry {
 	uint64_t	 hash;
 	uint64_t	 units;		/* tokens * period_ms */
-	uint64_t	 last_ms;	/* when units was last brought up to date */
+	uint64_t	 last_ms;	/* when units was last brought up */
 	uint32_t	 count;		/* the limit units are counted in */
 	uint32_t	 period_ms;
 	uint32_t	 chain;		/* next entry of the hash bucket */

@@ -20,6 +20,7 @@ const LK_SECRET = 'hardening-livekit-secret-of-32-characters';
 const KEY_A = 'hardening-key-alpha-0123456789';
 const KEY_B = 'hardening-key-beta-0123456789';
 const BAD_KEY = 'hardening-key-wrong-0123456789';
+const ADMIN_KEY = 'hardening-key-admin-0123456789';
 const NO_SUCH_SESSION = '/api/sessions/00000000-0000-4000-8000-000000000000';
 const ORIGIN = 'https://app.example.com';
 
@@ -160,7 +161,7 @@ after(async () => {
     const { code } = await gw.stop();
     assert.equal(code, 0, 'lkgate exits 0 after SIGTERM');
     const text = gw.stderr();
-    for (const secret of [LK_SECRET, KEY_A, KEY_B, BAD_KEY]) {
+    for (const secret of [LK_SECRET, KEY_A, KEY_B, BAD_KEY, ADMIN_KEY]) {
       assert.ok(!text.includes(secret), 'no secret in the log');
     }
   }
@@ -413,7 +414,9 @@ describe('CORS', () => {
 describe('GET /metrics', () => {
   let gw;
   before(async () => {
-    gw = await gateway({});
+    gw = await gateway({
+      LKGATE_API_KEYS: `alpha:${KEY_A},beta:${KEY_B},ops:${ADMIN_KEY}:admin`,
+    });
   });
 
   async function signedWebhook(event) {
@@ -455,6 +458,11 @@ describe('GET /metrics', () => {
     assert.equal((await createSession(gw, KEY_A, 'm3')).status, 502);
     assert.equal((await signedWebhook('room_finished')).status, 200);
     assert.equal((await signedWebhook('participant_joined')).status, 200);
+    const room = await call(gw, 'POST', '/api/livekit/rooms', {
+      key: ADMIN_KEY, body: { name: 'metrics-room', call_type: 'video' } });
+    assert.equal(room.status, 201, room.text);
+    assert.equal((await call(gw, 'DELETE', '/api/livekit/rooms/metrics-room',
+      { key: ADMIN_KEY })).status, 200);
 
     const s = await scrape(gw);
     const d = (key) => val(s, key) - val(before0, key);
@@ -474,18 +482,28 @@ describe('GET /metrics', () => {
     assert.ok(d('lkgate_http_request_duration_seconds_sum{route="session_create"}') > 0);
     assert.equal(d('lkgate_sessions_created_total'), 2);
     assert.equal(d('lkgate_sessions_ended_total'), 1);
-    assert.equal(d('lkgate_rooms_created_total'), 2);
-    assert.equal(d('lkgate_rooms_ended_total'), 1);
-    assert.equal(d('lkgate_livekit_calls_total{method="CreateRoom",outcome="ok"}'), 2);
-    assert.equal(d('lkgate_livekit_calls_total{method="CreateRoom",outcome="failed"}'), 1);
-    assert.equal(d('lkgate_livekit_calls_total{method="DeleteRoom",outcome="ok"}'), 1);
-    assert.equal(d('lkgate_livekit_calls_total{method="ListRooms",outcome="ok"}'), 1);
-    assert.equal(d('lkgate_livekit_call_duration_seconds_count{method="CreateRoom"}'), 3);
+    assert.equal(d('lkgate_rooms_created_total'), 3, 'two sessions, a room');
+    assert.equal(d('lkgate_rooms_ended_total'), 2);
+    assert.equal(req('room_create', 201), 1);
+    // LiveKit calls: exactly those the emulator answered.
+    const methods = new Set(lk.calls.map((c) => c.method));
+    assert.ok(methods.has('CreateRoom') && methods.has('DeleteRoom') &&
+      methods.has('ListRooms'), [...methods].join());
+    for (const m of methods) {
+      const ok = lk.calls.filter((c) => c.method === m && c.status === 200);
+      const all = lk.calls.filter((c) => c.method === m);
+      assert.equal(d(`lkgate_livekit_calls_total{method="${m}",outcome="ok"}`),
+        ok.length, `${m} ok`);
+      assert.equal(d(`lkgate_livekit_call_duration_seconds_count{method="${m}"}`),
+        all.length, `${m} timed`);
+    }
+    assert.equal(d('lkgate_livekit_calls_total{method="CreateRoom",outcome="failed"}'), 1,
+      'the Twirp internal error');
     assert.equal(d('lkgate_webhooks_total{event="room_finished"}'), 1);
     assert.equal(d('lkgate_webhooks_total{event="participant_joined"}'), 1);
     assert.equal(d('lkgate_webhooks_total{event="room_started"}'), 0);
-    assert.equal(d('lkgate_connections_accepted_total'), 13,
-      'twelve requests and this scrape, each on its own connection');
+    assert.equal(d('lkgate_connections_accepted_total'), 15,
+      'fourteen requests and this scrape, each on its own connection');
     assert.equal(val(s, 'lkgate_inflight_requests'), 1, 'the scrape itself');
     checkHistograms(s);
   });

@@ -291,3 +291,27 @@ describe('the route', () => {
     assert.match(res.headers.allow, /^POST\b/);
   });
 });
+
+describe('metrics', () => {
+  // One counter of GET /metrics, 0 when it is not there yet.
+  async function counter(name) {
+    const res = await request(`${gw.url}/metrics`);
+    assert.equal(res.status, 200);
+    const line = res.text.split('\n').find((l) => l.startsWith(`${name} `));
+    return line ? Number(line.split(' ')[1]) : 0;
+  }
+
+  it('counts verified webhooks by event, and nothing refused', async () => {
+    const finished = 'lkgate_webhooks_total{event="room_finished"}';
+    const other = 'lkgate_webhooks_total{event="other"}';
+    const before0 = [await counter(finished), await counter(other)];
+    await assertAccepted(ROOM_FINISHED, { Authorization: await sign(ROOM_FINISHED) });
+    const odd = JSON.stringify({ event: 'not_a_livekit_event', id: 'EV_o' });
+    await assertAccepted(odd, { Authorization: await sign(odd) });
+    await assertRefused(ROOM_FINISHED, { Authorization: await sign('{}') });
+    await assertRefused('nope', { Authorization: await sign('nope') }, 400,
+      'INVALID_INPUT');
+    assert.equal(await counter(finished) - before0[0], 1);
+    assert.equal(await counter(other) - before0[1], 1);
+  });
+});

@@ -103,7 +103,8 @@ test_burst_and_refusal(void)
 
 	for (i = 0; i < 3; i++) {
 		ratelim_take(rl, 0, "k:app", &l, 1000, &v);
-		ok(v.allowed && v.limit == 3 && v.remaining == (uint32_t)(2 - i),
+		ok(v.allowed && v.limit == 3 &&
+		    v.remaining == (uint32_t)(2 - i),
 		    "burst request %d allowed, %u left", i + 1, v.remaining);
 	}
 	is_int(v.reset_s, 60, "an empty bucket is full in 60 s");
