@@ -15,6 +15,7 @@
 #include "ratelim.h"
 
 struct token_keyset;
+struct token_signer;
 struct cidr;
 struct seal_key;
 
@@ -50,6 +51,9 @@ struct conf {
 	char		*livekit_api_url;	/* Twirp base, no trailing '/' */
 	char		*livekit_api_key;
 	char		*livekit_api_secret;
+	/* Signs LiveKit tokens with the two above, its HMAC key prepared
+	 * once per configuration rather than once per token. */
+	struct token_signer *livekit_signer;
 	/* clients */
 	struct api_key	*api_keys;
 	size_t		 napi_keys;

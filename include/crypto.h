@@ -12,6 +12,21 @@
 
 void	crypto_hmac_sha256(const void *key, size_t keylen, const void *msg,
 	    size_t msglen, unsigned char out[CRYPTO_SHA256_LEN]);
+
+/*
+ * An HMAC-SHA256 key prepared once for many messages: the hash states
+ * after the inner and outer padded key, which crypto_hmac_sha256 would
+ * otherwise recompute (two of the ~9 SHA-256 blocks of a LiveKit token)
+ * for every message.  Immutable after crypto_hmac_key_new (never NULL);
+ * crypto_hmac_key_free wipes it.  Same MACs as crypto_hmac_sha256.
+ */
+struct crypto_hmac_key;
+struct crypto_hmac_key *crypto_hmac_key_new(const void *key, size_t keylen);
+void	crypto_hmac_key_free(struct crypto_hmac_key *);
+void	crypto_hmac_sha256_with(const struct crypto_hmac_key *,
+	    const void *msg, size_t msglen,
+	    unsigned char out[CRYPTO_SHA256_LEN]);
+
 void	crypto_sha256(const void *msg, size_t len,
 	    unsigned char out[CRYPTO_SHA256_LEN]);
 /* Returns 1 when the len bytes of a and b are equal; time depends on len

@@ -68,6 +68,22 @@ enum json_get json_get_object(const cJSON *obj, const char *key,
  * failure. */
 char	*json_print(const cJSON *v);
 
+/*
+ * Renders s as a JSON string, quotes included, byte for byte as cJSON
+ * prints it: '"' and '\\' escaped, \b \f \n \r \t by letter, other
+ * bytes below 0x20 as \u00xx, all else (UTF-8 included) as is.  Writes
+ * to out unless out is NULL; returns the length either way (no NUL), so
+ * that a caller may measure first, then write into a buffer of that size.
+ */
+size_t	 json_quote(char *out, const char *s);
+
+/* The longest decimal text of a long long: "-9223372036854775808". */
+#define JSON_INT_MAX_LEN 20
+
+/* Writes the exact decimal text of v to out (no NUL) and returns its
+ * length, at most JSON_INT_MAX_LEN. */
+size_t	 json_int(char *out, long long v);
+
 /* Constructors that fatal() on allocation failure (or a NULL string)
  * instead of returning NULL.  json_add_* add to obj and return the new
  * member.  json_add_int is exact only below 2^53 in magnitude. */

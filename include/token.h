@@ -64,6 +64,19 @@ char	*token_sign_livekit(const char *api_key, const void *secret,
 	    size_t secretlen, const struct lk_claims *, int64_t now,
 	    int64_t ttl);
 
+/*
+ * The same, for a key and secret that sign many tokens: a signer holds a
+ * copy of api_key and the secret's HMAC key prepared once (never NULL;
+ * free with token_signer_free, which wipes it).  It is immutable, so one
+ * signer serves every request: struct conf owns the running one.
+ */
+struct token_signer;
+struct token_signer *token_signer_new(const char *api_key, const void *secret,
+	    size_t secretlen);
+void	 token_signer_free(struct token_signer *);
+char	*token_signer_sign(const struct token_signer *,
+	    const struct lk_claims *, int64_t now, int64_t ttl);
+
 enum token_alg { TOKEN_HS256, TOKEN_RS256, TOKEN_ES256 };
 
 struct crypto_pk;

@@ -16,18 +16,21 @@ static const char url_alphabet[] =
 static const char std_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-/* Encodes with the given alphabet, '=' padding when pad is set. */
-static char *
-b64_encode(const char *alpha, int pad, const void *buf, size_t len)
+/*
+ * Writes the encoding with the given alphabet, '=' padding when pad is
+ * set, and returns its length.  Each group of input bytes is read before
+ * its characters are written, which is what lets b64url_encode_to work in
+ * place.
+ */
+static size_t
+b64_write(const char *alpha, int pad, char *out, const void *buf,
+    size_t len)
 {
 	const unsigned char *in = buf;
-	char *out, *o;
+	char *o = out;
 	uint32_t v;
 	size_t i, rest;
 
-	if (len > (SIZE_MAX - 1) / 4 * 3 - 3)
-		fatal("base64 input of %zu bytes is too long", len);
-	o = out = xmalloc((len + 2) / 3 * 4 + 1);
 	for (i = 0; i + 3 <= len; i += 3) {
 		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
 		    in[i + 2];
@@ -50,7 +53,19 @@ b64_encode(const char *alpha, int pad, const void *buf, size_t len)
 		if (pad)
 			*o++ = '=';
 	}
-	*o = '\0';
+	return (size_t)(o - out);
+}
+
+/* Encodes into a new NUL-terminated string. */
+static char *
+b64_encode(const char *alpha, int pad, const void *buf, size_t len)
+{
+	char *out;
+
+	if (len > (SIZE_MAX - 1) / 4 * 3 - 3)
+		fatal("base64 input of %zu bytes is too long", len);
+	out = xmalloc((len + 2) / 3 * 4 + 1);
+	out[b64_write(alpha, pad, out, buf, len)] = '\0';
 	return out;
 }
 
@@ -58,6 +73,18 @@ char *
 b64url_encode(const void *buf, size_t len)
 {
 	return b64_encode(url_alphabet, 0, buf, len);
+}
+
+size_t
+b64url_len(size_t len)
+{
+	return len / 3 * 4 + (len % 3 == 0 ? 0 : len % 3 + 1);
+}
+
+void
+b64url_encode_to(char *out, const void *buf, size_t len)
+{
+	b64_write(url_alphabet, 0, out, buf, len);
 }
 
 char *

@@ -34,6 +34,7 @@
 #include "jwks.h"
 #include "log.h"
 #include "seal.h"
+#include "token.h"
 #include "util.h"
 
 #define CONF_FILE_MAX	(1024 * 1024)	/* the configuration file */
@@ -1595,6 +1596,9 @@ conf_load(const char *path, int must_exist, int dev,
 	if (check_required(c, err) == -1 || check_timeouts(c, err) == -1 ||
 	    check_oidc(c, err) == -1 || build_user_keys(c, err) == -1)
 		goto out;
+	/* check_required made sure of the LiveKit key and secret. */
+	c->livekit_signer = token_signer_new(c->livekit_api_key,
+	    c->livekit_api_secret, strlen(c->livekit_api_secret));
 	r = 0;
 out:
 	for (i = 0; i < NOPTS; i++)
@@ -1685,6 +1689,7 @@ conf_free(struct conf *c)
 			break;
 		}
 	}
+	token_signer_free(c->livekit_signer);
 	free(c->listen_host);
 	free(c);
 }

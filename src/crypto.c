@@ -66,6 +66,88 @@ crypto_sha256(const void *msg, size_t len, unsigned char out[CRYPTO_SHA256_LEN])
 		fatal("SHA-256 failed");
 }
 
+/* --- HMAC-SHA256 with a prepared key (RFC 2104) --- */
+
+#define HMAC_BLOCK	64	/* SHA-256's block size, HMAC's B */
+
+/* The states after hashing K ^ ipad and K ^ opad: every MAC under the key
+ * starts from a copy of them. */
+struct crypto_hmac_key {
+	mbedtls_sha256_context	inner;
+	mbedtls_sha256_context	outer;
+};
+
+/* Starts ctx and hashes the key block k XORed with pad into it. */
+static void
+hmac_pad_state(mbedtls_sha256_context *ctx, const unsigned char *k,
+    unsigned char pad)
+{
+	unsigned char b[HMAC_BLOCK];
+	size_t i;
+
+	for (i = 0; i < HMAC_BLOCK; i++)
+		b[i] = k[i] ^ pad;
+	mbedtls_sha256_init(ctx);
+	if (mbedtls_sha256_starts_ret(ctx, 0) != 0 ||
+	    mbedtls_sha256_update_ret(ctx, b, sizeof(b)) != 0)
+		fatal("HMAC-SHA256 key setup failed");
+	explicit_bzero(b, sizeof(b));
+}
+
+struct crypto_hmac_key *
+crypto_hmac_key_new(const void *key, size_t keylen)
+{
+	struct crypto_hmac_key *hk;
+	unsigned char k[HMAC_BLOCK];
+
+	/* K is the key zero-padded to a block, or its hash when longer. */
+	memset(k, 0, sizeof(k));
+	if (keylen > HMAC_BLOCK)
+		crypto_sha256(key, keylen, k);
+	else if (keylen > 0)
+		memcpy(k, key, keylen);
+	hk = xcalloc(1, sizeof(*hk));
+	hmac_pad_state(&hk->inner, k, 0x36);
+	hmac_pad_state(&hk->outer, k, 0x5c);
+	explicit_bzero(k, sizeof(k));
+	return hk;
+}
+
+void
+crypto_hmac_key_free(struct crypto_hmac_key *hk)
+{
+	if (hk == NULL)
+		return;
+	/* mbedtls_sha256_free zeroes the contexts. */
+	mbedtls_sha256_free(&hk->inner);
+	mbedtls_sha256_free(&hk->outer);
+	free(hk);
+}
+
+/* H(K ^ opad || H(K ^ ipad || msg)), from copies of the prepared states,
+ * so that one key may serve any number of callers. */
+void
+crypto_hmac_sha256_with(const struct crypto_hmac_key *hk, const void *msg,
+    size_t msglen, unsigned char out[CRYPTO_SHA256_LEN])
+{
+	mbedtls_sha256_context ctx;
+	unsigned char ih[CRYPTO_SHA256_LEN];
+
+	if (msg == NULL)
+		msg = "";
+	mbedtls_sha256_init(&ctx);
+	mbedtls_sha256_clone(&ctx, &hk->inner);
+	if (mbedtls_sha256_update_ret(&ctx, msg, msglen) != 0 ||
+	    mbedtls_sha256_finish_ret(&ctx, ih) != 0)
+		fatal("HMAC-SHA256 failed");
+	mbedtls_sha256_clone(&ctx, &hk->outer);
+	if (mbedtls_sha256_update_ret(&ctx, ih, sizeof(ih)) != 0 ||
+	    mbedtls_sha256_finish_ret(&ctx, out) != 0)
+		fatal("HMAC-SHA256 failed");
+	mbedtls_sha256_free(&ctx);
+	explicit_bzero(ih, sizeof(ih));
+}
+
 int
 crypto_ct_equal(const void *a, const void *b, size_t len)
 {

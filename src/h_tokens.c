@@ -78,10 +78,13 @@ token_reply(struct rq *rq, void *arg)
 	const struct conf *c = rq_gate(rq)->conf;
 	struct join_request *jr = arg;
 	int64_t exp;
-	char *tok;
+	size_t len;
+	char *tok, *text;
 
 	tok = jointoken_sign(c, jr, util_wall_s(), &exp);
-	rq_reply_json(rq, 200, jointoken_answer(c, jr, tok, exp));
+	text = jointoken_answer_text(c, jr, tok, exp, &len);
+	rq_reply_data(rq, 200, "application/json", text, len);
+	free(text);
 }
 
 /* Reads the token fields of the body into jr; a user's display name is

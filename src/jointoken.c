@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "json.h"
 #include "jointoken.h"
+#include "log.h"
 #include "token.h"
 #include "util.h"
 
@@ -52,8 +53,7 @@ jointoken_sign(const struct conf *c, const struct join_request *jr,
 	claims.video.can_update_own_metadata = TRI_ABSENT;
 	attrs = flatten_attributes(jr->attributes);
 	claims.attributes = attrs;
-	tok = token_sign_livekit(c->livekit_api_key, c->livekit_api_secret,
-	    strlen(c->livekit_api_secret), &claims, now, c->token_ttl);
+	tok = token_signer_sign(c->livekit_signer, &claims, now, c->token_ttl);
 	free(attrs);
 	*expires_at = now + c->token_ttl;
 	return tok;
@@ -75,4 +75,63 @@ jointoken_answer(const struct conf *c, const struct join_request *jr,
 	json_add_string(o, "participant_token", token);
 	free(token);
 	return o;
+}
+
+/* Appends literal text at p; returns the end. */
+static char *
+put_lit(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+/* Room for s quoted: at most 6 bytes a byte (\u00xx) and the quotes. */
+static size_t
+quoted_max(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n > (SIZE_MAX - 2) / 6)
+		fatal("token answer too large");
+	return n * 6 + 2;
+}
+
+char *
+jointoken_answer_text(const struct conf *c, const struct join_request *jr,
+    char *token, int64_t expires_at, size_t *len)
+{
+	/* Every literal piece of the answer, to size the buffer. */
+	static const char names[] = "{\"token\":,\"url\":,\"room_name\":,"
+	    "\"identity\":,\"expires_at\":,\"server_url\":,"
+	    "\"participant_token\":}";
+	char *text, *p, *tok, *url;
+	size_t toklen, urllen;
+
+	/* The token and the URL appear twice: quoted once, copied once. */
+	text = xmalloc(sizeof(names) + JSON_INT_MAX_LEN + 2 *
+	    quoted_max(token) + 2 * quoted_max(c->livekit_url) +
+	    quoted_max(jr->room) + quoted_max(jr->identity));
+	p = put_lit(text, "{\"token\":");
+	tok = p;
+	p += toklen = json_quote(p, token);
+	p = put_lit(p, ",\"url\":");
+	url = p;
+	p += urllen = json_quote(p, c->livekit_url);
+	p = put_lit(p, ",\"room_name\":");
+	p += json_quote(p, jr->room);
+	p = put_lit(p, ",\"identity\":");
+	p += json_quote(p, jr->identity);
+	p = put_lit(p, ",\"expires_at\":");
+	p += json_int(p, expires_at);
+	p = put_lit(p, ",\"server_url\":");
+	p = (char *)memcpy(p, url, urllen) + urllen;
+	p = put_lit(p, ",\"participant_token\":");
+	p = (char *)memcpy(p, tok, toklen) + toklen;
+	p = put_lit(p, "}");
+	*p = '\0';
+	*len = (size_t)(p - text);
+	free(token);
+	return text;
 }

@@ -9,7 +9,10 @@
  * cases and for nesting depth (which also bounds cJSON's recursion); after
  * parsing we walk the tree for repeated keys.
  */
+#include <float.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -412,14 +415,249 @@ json_get_object(const cJSON *obj, const char *key, const cJSON **out)
 	return JG_OK;
 }
 
+size_t
+json_int(char *out, long long v)
+{
+	char buf[JSON_INT_MAX_LEN], *p = buf + sizeof(buf);
+	/* Negating in unsigned arithmetic is defined for LLONG_MIN too. */
+	unsigned long long u = v < 0 ? -(unsigned long long)v :
+	    (unsigned long long)v;
+	size_t n;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	n = (size_t)(buf + sizeof(buf) - p);
+	memcpy(out, p, n);
+	return n;
+}
+
+/* Writes the escape of c, a byte below 0x20 or '"' or '\\', to esc;
+ * returns its length. */
+static size_t
+json_escape(unsigned char c, char esc[6])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	esc[0] = '\\';
+	switch (c) {
+	case '"':	esc[1] = '"';	return 2;
+	case '\\':	esc[1] = '\\';	return 2;
+	case '\b':	esc[1] = 'b';	return 2;
+	case '\f':	esc[1] = 'f';	return 2;
+	case '\n':	esc[1] = 'n';	return 2;
+	case '\r':	esc[1] = 'r';	return 2;
+	case '\t':	esc[1] = 't';	return 2;
+	}
+	memcpy(esc + 1, "u00", 3);
+	esc[4] = hex[c >> 4];
+	esc[5] = hex[c & 15];
+	return 6;
+}
+
+#define R16(x)	x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+
+/* 1 for the bytes a JSON string holds as they are: not NUL (the end),
+ * not the other control bytes, '"' or '\\'.  A table because every byte
+ * of every string written passes through it. */
+static const unsigned char json_plain[256] = {
+	R16(0), R16(0),					/* 0x00-0x1f */
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* '"' */
+	R16(1), R16(1),
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,	/* '\\' */
+	R16(1), R16(1), R16(1), R16(1), R16(1),		/* 0x60-0xaf */
+	R16(1), R16(1), R16(1), R16(1), R16(1),		/* 0xb0-0xff */
+};
+
+size_t
+json_quote(char *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *q;
+	char esc[6];
+	size_t n = 1, k;
+
+	if (out != NULL)
+		out[0] = '"';
+	while (*p != '\0') {
+		/* Copies runs of plain bytes whole; they are nearly all. */
+		for (q = p; json_plain[*q]; q++)
+			;
+		if (q > p) {
+			if (out != NULL)
+				memcpy(out + n, p, (size_t)(q - p));
+			n += (size_t)(q - p);
+			p = q;
+			continue;
+		}
+		k = json_escape(*p++, esc);
+		if (out != NULL)
+			memcpy(out + n, esc, k);
+		n += k;
+	}
+	if (out != NULL)
+		out[n] = '"';
+	return n + 1;
+}
+
+/*
+ * json_print is ours rather than cJSON_PrintUnformatted: cJSON 1.7.15
+ * prints every number with "%1.15g" and reads it back with sscanf, which
+ * costs more than the rest of a small answer and writes 10^15 as 1e+15.
+ * Integers a double holds exactly are written here as exact decimal text;
+ * everything else is written byte for byte as cJSON writes it.
+ */
+struct pbuf {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+
+/* Returns room for n more bytes at the end of b. */
+static char *
+pb_room(struct pbuf *b, size_t n)
+{
+	size_t cap = b->cap;
+
+	if (n > b->cap - b->len) {
+		while (n > cap - b->len) {
+			if (cap > SIZE_MAX / 2)
+				fatal("cannot render JSON: too large");
+			cap *= 2;
+		}
+		b->p = xrealloc(b->p, cap);
+		b->cap = cap;
+	}
+	return b->p + b->len;
+}
+
+static void
+pb_put(struct pbuf *b, const char *s, size_t n)
+{
+	memcpy(pb_room(b, n), s, n);
+	b->len += n;
+}
+
+/* A string, or cJSON's "" for a NULL one.  Room for the longest escaping
+ * (6 bytes a byte) saves json_quote a measuring pass. */
+static void
+pb_quoted(struct pbuf *b, const char *s)
+{
+	size_t n;
+
+	if (s == NULL)
+		s = "";
+	if ((n = strlen(s)) > (SIZE_MAX - 2) / 6)
+		fatal("cannot render JSON: too large");
+	b->len += json_quote(pb_room(b, n * 6 + 2), s);
+}
+
+/* As cJSON's compare_double: equal within the precision of a double. */
+static int
+close_enough(double a, double b)
+{
+	double max = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+
+	return fabs(a - b) <= max * DBL_EPSILON;
+}
+
+static int
+pb_number(struct pbuf *b, double d)
+{
+	char num[32];
+	double back;
+	int n;
+
+	if (isnan(d) || isinf(d)) {
+		pb_put(b, "null", 4);
+		return 0;
+	}
+	/* -0 is left to printf, which writes "-0" as cJSON did. */
+	if (d > -JSON_SAFE_INT && d < JSON_SAFE_INT &&
+	    (double)(long long)d == d && !(d == 0 && signbit(d))) {
+		pb_put(b, num, json_int(num, (long long)d));
+		return 0;
+	}
+	/* cJSON's way: 15 significant digits when they read back as d,
+	 * else 17. */
+	n = snprintf(num, sizeof(num), "%1.15g", d);
+	if (sscanf(num, "%lg", &back) != 1 || !close_enough(back, d))
+		n = snprintf(num, sizeof(num), "%1.17g", d);
+	if (n < 0 || (size_t)n >= sizeof(num))
+		return -1;
+	pb_put(b, num, (size_t)n);
+	return 0;
+}
+
+static int	pb_value(struct pbuf *, const cJSON *);
+
+/* An array's or object's members; the recursion is as deep as the tree,
+ * which parsing bounds by JSON_MAX_DEPTH and our own trees are shallow. */
+static int
+pb_members(struct pbuf *b, const cJSON *v, int object)
+{
+	const cJSON *c;
+
+	pb_put(b, object ? "{" : "[", 1);
+	for (c = v->child; c != NULL; c = c->next) {
+		if (c != v->child)
+			pb_put(b, ",", 1);
+		if (object) {
+			pb_quoted(b, c->string);
+			pb_put(b, ":", 1);
+		}
+		if (pb_value(b, c) == -1)
+			return -1;
+	}
+	pb_put(b, object ? "}" : "]", 1);
+	return 0;
+}
+
+static int
+pb_value(struct pbuf *b, const cJSON *v)
+{
+	switch (v->type & 0xff) {
+	case cJSON_NULL:
+		pb_put(b, "null", 4);
+		return 0;
+	case cJSON_False:
+		pb_put(b, "false", 5);
+		return 0;
+	case cJSON_True:
+		pb_put(b, "true", 4);
+		return 0;
+	case cJSON_Number:
+		return pb_number(b, v->valuedouble);
+	case cJSON_Raw:
+		if (v->valuestring == NULL)
+			return -1;
+		pb_put(b, v->valuestring, strlen(v->valuestring));
+		return 0;
+	case cJSON_String:
+		pb_quoted(b, v->valuestring);
+		return 0;
+	case cJSON_Array:
+		return pb_members(b, v, 0);
+	case cJSON_Object:
+		return pb_members(b, v, 1);
+	}
+	return -1;
+}
+
 char *
 json_print(const cJSON *v)
 {
-	char *s;
+	struct pbuf b;
 
-	if ((s = cJSON_PrintUnformatted(v)) == NULL)
+	b.cap = 256;
+	b.len = 0;
+	b.p = xmalloc(b.cap);
+	if (v == NULL || pb_value(&b, v) == -1)
 		fatal("cannot render JSON");
-	return s;
+	*pb_room(&b, 1) = '\0';
+	return b.p;
 }
 
 /* Passes v through, or dies: cJSON returns NULL only on allocation

@@ -316,8 +316,7 @@ lk_sign(const struct conf *cf, enum lk_grant g, const char *room,
 		cl.video.room = room;
 		break;
 	}
-	return token_sign_livekit(cf->livekit_api_key, cf->livekit_api_secret,
-	    strlen(cf->livekit_api_secret), &cl, now, LK_TOKEN_TTL);
+	return token_signer_sign(cf->livekit_signer, &cl, now, LK_TOKEN_TTL);
 }
 
 static void

@@ -21,7 +21,9 @@
 #include "token.h"
 #include "util.h"
 
-#define HS256_HEADER	"{\"alg\":\"HS256\",\"typ\":\"JWT\"}"
+/* The base64url of {"alg":"HS256","typ":"JWT"}, the header of every token
+ * we sign (test_token decodes it back). */
+#define HS256_HEADER_B64	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
 
 /* A compact JWS taken apart.  Pointers into the token are borrowed. */
 struct jws {
@@ -59,121 +61,263 @@ token_err_string(enum token_err err)
 	return token_err_strings[err];
 }
 
+/*
+ * The claims of a signed token are written as JSON text straight into the
+ * token's buffer, with no cJSON tree: the same bytes cJSON printed for the
+ * tree this module used to build (test_token checks them exactly), at a
+ * fraction of the allocations.  A writer with p NULL only counts, so that
+ * the buffer can be sized exactly by a first pass.
+ */
+struct out {
+	char	*p;		/* NULL: count only */
+	size_t	 n;		/* bytes written (or counted) */
+	int	 first;		/* the object open has no member yet */
+};
+
+static void
+put(struct out *o, const char *s, size_t len)
+{
+	if (o->p != NULL)
+		memcpy(o->p + o->n, s, len);
+	o->n += len;
+}
+
+static void
+put_quoted(struct out *o, const char *s)
+{
+	o->n += json_quote(o->p != NULL ? o->p + o->n : NULL, s);
+}
+
+static void
+put_open(struct out *o, char c)
+{
+	put(o, &c, 1);
+	o->first = 1;
+}
+
+/* Closing a member's object or array leaves its parent non-empty. */
+static void
+put_close(struct out *o, char c)
+{
+	put(o, &c, 1);
+	o->first = 0;
+}
+
+/* Starts a member named by caller data (an attribute's key): the comma
+ * unless first, the name quoted, the colon. */
+static void
+put_key(struct out *o, const char *key)
+{
+	if (!o->first)
+		put(o, ",", 1);
+	o->first = 0;
+	put_quoted(o, key);
+	put(o, ":", 1);
+}
+
+/* The same for one of our claim names: letters only, nothing to escape. */
+static void
+put_name(struct out *o, const char *name)
+{
+	if (!o->first)
+		put(o, ",\"", 2);
+	else
+		put(o, "\"", 1);
+	o->first = 0;
+	put(o, name, strlen(name));
+	put(o, "\":", 2);
+}
+
+static void
+put_bool(struct out *o, const char *name, int val)
+{
+	put_name(o, name);
+	if (val)
+		put(o, "true", 4);
+	else
+		put(o, "false", 5);
+}
+
+static void
+put_int(struct out *o, const char *name, int64_t val)
+{
+	char num[JSON_INT_MAX_LEN];
+
+	put_name(o, name);
+	put(o, num, json_int(num, val));
+}
+
 /* Emits a plain LiveKit boolean: present only when true (omitempty). */
 static void
-add_flag(cJSON *o, const char *key, int val)
+put_flag(struct out *o, const char *name, int val)
 {
 	if (val)
-		json_add_bool(o, key, 1);
+		put_bool(o, name, 1);
 }
 
 /* Emits a pointer boolean: absent, false and true all differ. */
 static void
-add_tri(cJSON *o, const char *key, enum tri val)
+put_tri(struct out *o, const char *name, enum tri val)
 {
 	if (val != TRI_ABSENT)
-		json_add_bool(o, key, val == TRI_TRUE);
+		put_bool(o, name, val == TRI_TRUE);
 }
 
 static void
-add_opt_string(cJSON *o, const char *key, const char *val)
+put_opt_string(struct out *o, const char *name, const char *val)
 {
-	if (val != NULL)
-		json_add_string(o, key, val);
+	if (val == NULL)
+		return;
+	put_name(o, name);
+	put_quoted(o, val);
 }
 
-/* Builds `video` with the member names and order of grants.go. */
-static cJSON *
-video_json(const struct lk_video_grant *g)
+/* `canPublishSources`: omitted when empty. */
+static void
+put_sources(struct out *o, const char *const *srcs)
 {
-	cJSON *v, *srcs;
 	const char *const *s;
 
-	v = json_new_object();
-	add_flag(v, "roomCreate", g->room_create);
-	add_flag(v, "roomList", g->room_list);
-	add_flag(v, "roomRecord", g->room_record);
-	add_flag(v, "roomAdmin", g->room_admin);
-	add_flag(v, "roomJoin", g->room_join);
-	add_opt_string(v, "room", g->room);
-	add_tri(v, "canPublish", g->can_publish);
-	add_tri(v, "canSubscribe", g->can_subscribe);
-	add_tri(v, "canPublishData", g->can_publish_data);
-	add_tri(v, "canUpdateOwnMetadata", g->can_update_own_metadata);
-	if (g->can_publish_sources != NULL && g->can_publish_sources[0]) {
-		srcs = json_new_array();
-		for (s = g->can_publish_sources; *s != NULL; s++)
-			json_append(srcs, json_new_string(*s));
-		json_add_item(v, "canPublishSources", srcs);
+	if (srcs == NULL || srcs[0] == NULL)
+		return;
+	put_name(o, "canPublishSources");
+	put_open(o, '[');
+	for (s = srcs; *s != NULL; s++) {
+		if (s != srcs)
+			put(o, ",", 1);
+		put_quoted(o, *s);
 	}
-	add_flag(v, "hidden", g->hidden);
-	add_flag(v, "recorder", g->recorder);
-	add_flag(v, "agent", g->agent);
-	return v;
+	put_close(o, ']');
 }
 
-/* Adds `attributes` from a key, value, ..., NULL list; omitted when
+/* Writes `video` with the member names and order of grants.go. */
+static void
+put_video(struct out *o, const struct lk_video_grant *g)
+{
+	put_name(o, "video");
+	put_open(o, '{');
+	put_flag(o, "roomCreate", g->room_create);
+	put_flag(o, "roomList", g->room_list);
+	put_flag(o, "roomRecord", g->room_record);
+	put_flag(o, "roomAdmin", g->room_admin);
+	put_flag(o, "roomJoin", g->room_join);
+	put_opt_string(o, "room", g->room);
+	put_tri(o, "canPublish", g->can_publish);
+	put_tri(o, "canSubscribe", g->can_subscribe);
+	put_tri(o, "canPublishData", g->can_publish_data);
+	put_tri(o, "canUpdateOwnMetadata", g->can_update_own_metadata);
+	put_sources(o, g->can_publish_sources);
+	put_flag(o, "hidden", g->hidden);
+	put_flag(o, "recorder", g->recorder);
+	put_flag(o, "agent", g->agent);
+	put_close(o, '}');
+}
+
+/* Writes `attributes` from a key, value, ..., NULL list; omitted when
  * empty, as Go's omitempty map. */
 static void
-add_attributes(cJSON *o, const char *const *kv)
+put_attributes(struct out *o, const char *const *kv)
 {
-	cJSON *a;
-
 	if (kv == NULL || kv[0] == NULL)
 		return;
-	a = json_new_object();
+	put_name(o, "attributes");
+	put_open(o, '{');
 	for (; kv[0] != NULL; kv += 2) {
 		if (kv[1] == NULL)
 			fatal("token attribute %s has no value", kv[0]);
-		json_add_string(a, kv[0], kv[1]);
+		put_key(o, kv[0]);
+		put_quoted(o, kv[1]);
 	}
-	json_add_item(o, "attributes", a);
+	put_close(o, '}');
 }
 
-static cJSON *
-claims_json(const char *api_key, const struct lk_claims *c, int64_t now,
-    int64_t ttl)
+static void
+put_claims(struct out *o, const char *api_key, const struct lk_claims *c,
+    int64_t now, int64_t ttl)
 {
-	cJSON *o;
+	put_open(o, '{');
+	put_name(o, "iss");
+	put_quoted(o, api_key);
+	if (c != NULL)
+		put_opt_string(o, "sub", c->identity);
+	put_int(o, "nbf", now);
+	put_int(o, "exp", now + ttl);
+	if (c != NULL) {
+		put_opt_string(o, "name", c->name);
+		put_opt_string(o, "metadata", c->metadata);
+		put_attributes(o, c->attributes);
+		put_opt_string(o, "kind", c->kind);
+		if (c->has_video)
+			put_video(o, &c->video);
+		put_opt_string(o, "sha256", c->sha256);
+	}
+	put_close(o, '}');
+}
+
+struct token_signer {
+	char			*api_key;
+	struct crypto_hmac_key	*mac;
+};
+
+struct token_signer *
+token_signer_new(const char *api_key, const void *secret, size_t secretlen)
+{
+	struct token_signer *s;
+
+	if (api_key == NULL)
+		fatal("a token signer needs an API key");
+	s = xcalloc(1, sizeof(*s));
+	s->api_key = xstrdup(api_key);
+	s->mac = crypto_hmac_key_new(secret, secretlen);
+	return s;
+}
+
+void
+token_signer_free(struct token_signer *s)
+{
+	if (s == NULL)
+		return;
+	crypto_hmac_key_free(s->mac);
+	free(s->api_key);
+	free(s);
+}
+
+/*
+ * Lays the token out in one buffer sized by a counting pass: the constant
+ * header, the claims written where the end of their base64url text will
+ * be and then encoded in place, the MAC of all that, its base64url.
+ */
+char *
+token_signer_sign(const struct token_signer *s, const struct lk_claims *c,
+    int64_t now, int64_t ttl)
+{
+	static const char header[] = HS256_HEADER_B64 ".";
+	unsigned char mac[CRYPTO_SHA256_LEN];
+	struct out o = { NULL, 0, 0 };
+	size_t plen, seglen, input, total;
+	char *jwt, *seg;
 
 	if ((ttl > 0 && now > INT64_MAX - ttl) ||
 	    (ttl < 0 && now < INT64_MIN - ttl))
 		fatal("token lifetime overflows");
-	o = json_new_object();
-	json_add_string(o, "iss", api_key);
-	if (c != NULL)
-		add_opt_string(o, "sub", c->identity);
-	json_add_int(o, "nbf", now);
-	json_add_int(o, "exp", now + ttl);
-	if (c == NULL)
-		return o;
-	add_opt_string(o, "name", c->name);
-	add_opt_string(o, "metadata", c->metadata);
-	add_attributes(o, c->attributes);
-	add_opt_string(o, "kind", c->kind);
-	if (c->has_video)
-		json_add_item(o, "video", video_json(&c->video));
-	add_opt_string(o, "sha256", c->sha256);
-	return o;
-}
-
-/* Returns header.payload.signature for a payload in JSON text. */
-static char *
-sign_hs256(const void *secret, size_t secretlen, const char *payload)
-{
-	unsigned char mac[CRYPTO_SHA256_LEN];
-	char *h64, *p64, *s64, *input, *jwt;
-
-	h64 = b64url_encode(HS256_HEADER, strlen(HS256_HEADER));
-	p64 = b64url_encode(payload, strlen(payload));
-	input = xasprintf("%s.%s", h64, p64);
-	crypto_hmac_sha256(secret, secretlen, input, strlen(input), mac);
-	s64 = b64url_encode(mac, sizeof(mac));
-	jwt = xasprintf("%s.%s", input, s64);
-	free(h64);
-	free(p64);
-	free(s64);
-	free(input);
+	put_claims(&o, s->api_key, c, now, ttl);
+	plen = o.n;
+	seglen = b64url_len(plen);
+	input = sizeof(header) - 1 + seglen;
+	total = input + 1 + b64url_len(sizeof(mac)) + 1;
+	jwt = xmalloc(total);
+	memcpy(jwt, header, sizeof(header) - 1);
+	seg = jwt + sizeof(header) - 1;
+	o.p = seg + seglen - plen;
+	o.n = 0;
+	put_claims(&o, s->api_key, c, now, ttl);
+	if (o.n != plen)
+		fatal("token claims changed length while written");
+	b64url_encode_to(seg, o.p, plen);
+	crypto_hmac_sha256_with(s->mac, jwt, input, mac);
+	jwt[input] = '.';
+	b64url_encode_to(jwt + input + 1, mac, sizeof(mac));
+	jwt[total - 1] = '\0';
 	return jwt;
 }
 
@@ -181,14 +325,12 @@ char *
 token_sign_livekit(const char *api_key, const void *secret, size_t secretlen,
     const struct lk_claims *c, int64_t now, int64_t ttl)
 {
-	cJSON *claims;
-	char *payload, *jwt;
+	struct token_signer *s;
+	char *jwt;
 
-	claims = claims_json(api_key, c, now, ttl);
-	payload = json_print(claims);
-	cJSON_Delete(claims);
-	jwt = sign_hs256(secret, secretlen, payload);
-	free(payload);
+	s = token_signer_new(api_key, secret, secretlen);
+	jwt = token_signer_sign(s, c, now, ttl);
+	token_signer_free(s);
 	return jwt;
 }
 

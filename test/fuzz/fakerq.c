@@ -182,6 +182,28 @@ rq_reply_text(struct rq *rq, int status, const char *text)
 	fakerq_answer(rq, status, json_new_string(text));
 }
 
+/* A JSON answer given as text (the token routes') must parse strictly,
+ * and is then checked as a tree like the others; other text is kept as a
+ * string. */
+void
+rq_reply_data(struct rq *rq, int status, const char *ctype, const void *data,
+    size_t len)
+{
+	enum json_err err;
+	cJSON *body;
+	char *text;
+
+	if (strcmp(ctype, "application/json") == 0) {
+		body = json_parse_strict(data, len, 0, &err);
+		FUZZ_CHECK(body != NULL);
+		fakerq_answer(rq, status, body);
+		return;
+	}
+	text = xstrndup(data, len);
+	fakerq_answer(rq, status, json_new_string(text));
+	free(text);
+}
+
 void
 rq_reply_error(struct rq *rq, enum api_err e, const char *fmt, ...)
 {

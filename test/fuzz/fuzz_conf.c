@@ -36,7 +36,7 @@ fixed_env(void *arg, const char *name)
 	static const char *const env[][2] = {
 		{ "LIVEKIT_URL", "ws://lk.example:7880" },
 		{ "LIVEKIT_API_KEY", "APIfuzzkey" },
-		{ "LIVEKIT_API_SECRET", "fuzz-livekit-secret-0123456789abcdef" },
+		{ "LIVEKIT_API_SECRET", "fuzz-livekit-secret-0123456789" },
 	};
 	size_t i;
 

@@ -27,7 +27,7 @@
 #include "token.h"
 #include "util.h"
 
-#define NOW		1300819000	/* before the RFC 7515 vectors' exp */
+#define NOW		1300819000	/* before the RFC 7515 exp */
 #define SEP		"\n--\n"
 #define HS_SECRET	"a-secret-of-some-length-0123456789"
 

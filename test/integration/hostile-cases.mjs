@@ -193,8 +193,9 @@ export const cases = [
     expect: [200, 204, 400, 404] },
   { name: 'empty request target', send: req('GET  HTTP/1.1', [HOST]),
     expect: [400, 404] },
-  { name: 'garbage bytes', send: Buffer.from('\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03', 'latin1'),
-    expect: [400, 'closed'] },
+  { name: 'garbage bytes (the start of a TLS ClientHello)',
+    send: Buffer.from('\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03',
+      'latin1'), expect: [400, 'closed'] },
   { name: 'just CRLFs then EOF', send: '\r\n\r\n\r\n', expect: [400, 'closed'] },
   { name: 'nothing at all then EOF', send: '', expect: 'closed' },
 

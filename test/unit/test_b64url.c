@@ -135,6 +135,36 @@ test_refusals(void)
 	ok(!refused("Zm9vYmFy", 4), "only inlen bytes are read");
 }
 
+/* b64url_encode_to writes what b64url_encode returns, into a buffer or in
+ * place over the input held at the end of the text's span. */
+static void
+test_encode_to(void)
+{
+	unsigned char in[100];
+	char out[200], *want;
+	size_t n, L;
+	int lens = 1, apart = 1, inplace = 1;
+
+	for (n = 0; n < sizeof(in); n++)
+		in[n] = (unsigned char)(n * 37 + 11);
+	for (n = 0; n <= sizeof(in); n++) {
+		want = b64url_encode(in, n);
+		L = b64url_len(n);
+		lens &= L == strlen(want);
+		memset(out, '#', sizeof(out));
+		b64url_encode_to(out, in, n);
+		apart &= memcmp(out, want, L) == 0 && out[L] == '#';
+		memset(out, '#', sizeof(out));
+		memcpy(out + L - n, in, n);
+		b64url_encode_to(out, out + L - n, n);
+		inplace &= memcmp(out, want, L) == 0 && out[L] == '#';
+		free(want);
+	}
+	ok(lens, "b64url_len is the encoded length, 0 to 100 bytes");
+	ok(apart, "b64url_encode_to into a separate buffer");
+	ok(inplace, "b64url_encode_to in place");
+}
+
 int
 main(void)
 {
@@ -142,5 +172,6 @@ main(void)
 	test_alphabets();
 	test_round_trip();
 	test_refusals();
+	test_encode_to();
 	return tap_done();
 }

@@ -3,6 +3,7 @@
  * RFC 7515 appendix A.2 (RS256) and A.3 (ES256) signatures with their
  * published keys, and the keys and signatures that must be refused.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,9 +108,54 @@ check_hmac(const void *key, size_t keylen, const char *msg, size_t msglen,
 {
 	unsigned char got[CRYPTO_SHA256_LEN], want[CRYPTO_SHA256_LEN];
 
+	struct crypto_hmac_key *hk;
+	char pname[128];
+
 	unhex(want_hex, want);
 	crypto_hmac_sha256(key, keylen, msg, msglen, got);
 	tap_is_mem(got, sizeof(got), want, sizeof(want), name);
+	hk = crypto_hmac_key_new(key, keylen);
+	crypto_hmac_sha256_with(hk, msg, msglen, got);
+	crypto_hmac_key_free(hk);
+	snprintf(pname, sizeof(pname), "%s, prepared key", name);
+	tap_is_mem(got, sizeof(got), want, sizeof(want), pname);
+}
+
+/* A prepared key MACs as crypto_hmac_sha256 does, around the block size
+ * for keys and messages alike, and one key serves many messages. */
+static void
+test_hmac_prepared(void)
+{
+	unsigned char key[200], msg[300], a[CRYPTO_SHA256_LEN],
+	    b[CRYPTO_SHA256_LEN];
+	static const size_t klens[] = { 0, 1, 31, 32, 63, 64, 65, 128, 200 };
+	static const size_t mlens[] = { 0, 1, 55, 56, 63, 64, 65, 119, 120,
+	    300 };
+	struct crypto_hmac_key *hk;
+	size_t i, j;
+	int same = 1;
+
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (unsigned char)(i * 7 + 3);
+	for (i = 0; i < sizeof(msg); i++)
+		msg[i] = (unsigned char)(i * 13 + 5);
+	for (i = 0; i < sizeof(klens) / sizeof(klens[0]); i++) {
+		hk = crypto_hmac_key_new(key, klens[i]);
+		for (j = 0; j < sizeof(mlens) / sizeof(mlens[0]); j++) {
+			crypto_hmac_sha256(key, klens[i], msg, mlens[j], a);
+			crypto_hmac_sha256_with(hk, msg, mlens[j], b);
+			same &= memcmp(a, b, sizeof(a)) == 0;
+		}
+		crypto_hmac_key_free(hk);
+	}
+	ok(same, "prepared keys of 0 to 200 bytes MAC messages of 0 to "
+	    "300 bytes as crypto_hmac_sha256 does");
+	hk = crypto_hmac_key_new(NULL, 0);
+	crypto_hmac_sha256_with(hk, NULL, 0, a);
+	crypto_hmac_sha256("", 0, "", 0, b);
+	crypto_hmac_key_free(hk);
+	tap_is_mem(a, sizeof(a), b, sizeof(b), "empty key and NULL message");
+	crypto_hmac_key_free(NULL);
 }
 
 static void
@@ -354,6 +400,7 @@ int
 main(void)
 {
 	test_hmac();
+	test_hmac_prepared();
 	test_sha256_and_ct();
 	test_rsa();
 	test_rsa_sizes();

@@ -3,6 +3,8 @@
  * garbage, repeated keys, depth, lax number and whitespace forms), the
  * typed getters' range and type checks, and the constructors.
  */
+#include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -303,6 +305,106 @@ test_build(void)
 	cJSON_Delete(o);
 }
 
+/* json_quote renders every byte as cJSON does; json_int is exact over
+ * the whole range of long long. */
+static void
+test_quote_and_int(void)
+{
+	char s[256], out[256 * 6 + 2], *want, num[JSON_INT_MAX_LEN + 1];
+	static const struct {
+		long long	 v;
+		const char	*text;
+	} ints[] = {
+		{ 0, "0" }, { 7, "7" }, { -1, "-1" }, { 1700000000, "1700000000" },
+		{ 1000000000000000LL, "1000000000000000" },
+		{ 9007199254740993LL, "9007199254740993" },
+		{ LLONG_MAX, "9223372036854775807" },
+		{ LLONG_MIN, "-9223372036854775808" },
+	};
+	cJSON *str;
+	size_t i, n;
+
+	for (i = 1; i < 256; i++)
+		s[i - 1] = (char)i;
+	s[255] = '\0';
+	str = json_new_string(s);
+	want = json_print(str);
+	n = json_quote(NULL, s);
+	is_int((long long)n, (long long)strlen(want),
+	    "json_quote measures bytes 1 to 255 as cJSON prints them");
+	memset(out, 0, sizeof(out));
+	is_int((long long)json_quote(out, s), (long long)n,
+	    "json_quote writes what it measured");
+	is_str(out, want, "json_quote writes bytes 1 to 255 as cJSON does");
+	free(want);
+	cJSON_Delete(str);
+	memset(out, 0, sizeof(out));
+	json_quote(out, "");
+	is_str(out, "\"\"", "empty string");
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		n = json_int(num, ints[i].v);
+		num[n] = '\0';
+		is_str(num, ints[i].text, ints[i].text);
+	}
+}
+
+/* json_print writes what cJSON_PrintUnformatted writes, but for integers
+ * from 10^15 to 2^53, which it writes as exact integers. */
+static void
+test_print_as_cjson(void)
+{
+	static const char *const docs[] = {
+		"{\"a\":[1,-2,0,-0,0.5,-1.25,1e300,-2.5e-300,0.1,"
+		    "123456789012345,3.141592653589793,1e-7,4102444800],"
+		    "\"b\":{\"\":null,\"t\":true,\"f\":false},"
+		    "\"c\":\"\\u0001\\n\\\"\\\\/\u00e9\\u2028\"}",
+		"[]", "{}", "[[],{},[{}],\"\"]", "\"x\"", "12", "-0.0",
+		"[1.7976931348623157e308,5e-324,2.2250738585072014e-308]",
+		"[9007199254740993,1e16,-1e20,0.30000000000000004]",
+	};
+	static const char *const ints[][2] = {
+		{ "1e15", "1000000000000000" },
+		{ "-9007199254740991", "-9007199254740991" },
+		{ "[4503599627370496.5]", "[4503599627370496]" },
+	};
+	enum json_err e;
+	cJSON *v, *o;
+	char *a, *b;
+	size_t i;
+
+	for (i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		v = json_parse_strict(docs[i], strlen(docs[i]), 0, &e);
+		if (v == NULL) {
+			ok(0, "document %zu parses", i);
+			continue;
+		}
+		a = json_print(v);
+		b = cJSON_PrintUnformatted(v);
+		is_str(a, b, docs[i]);
+		free(a);
+		free(b);
+		cJSON_Delete(v);
+	}
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		v = json_parse_strict(ints[i][0], strlen(ints[i][0]), 0, &e);
+		a = json_print(v);
+		is_str(a, ints[i][1], ints[i][1]);
+		free(a);
+		cJSON_Delete(v);
+	}
+	o = json_new_object();
+	json_add_int(o, "big", 9007199254740991LL);
+	json_add_int(o, "neg", -1000000000000001LL);
+	json_add_item(o, "raw", cJSON_CreateRaw("[1, 2]"));
+	json_add_item(o, "nan", cJSON_CreateNumber(NAN));
+	a = json_print(o);
+	is_str(a, "{\"big\":9007199254740991,\"neg\":-1000000000000001,"
+	    "\"raw\":[1, 2],\"nan\":null}", "json_add_int is exact below 2^53; "
+	    "raw text and NaN as cJSON writes them");
+	free(a);
+	cJSON_Delete(o);
+}
+
 int
 main(void)
 {
@@ -320,5 +422,7 @@ main(void)
 	test_get_other(v);
 	cJSON_Delete(v);
 	test_build();
+	test_quote_and_int();
+	test_print_as_cjson();
 	return tap_done();
 }

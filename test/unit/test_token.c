@@ -572,6 +572,81 @@ test_sign_livekit(void)
 	free(t);
 }
 
+/*
+ * Tokens are signed without cJSON: their payload must still be what cJSON
+ * prints for the same claims, whatever bytes the strings hold.  The tree
+ * here is built the way token.c used to build it.
+ */
+static void
+test_sign_bytes(void)
+{
+	char all[256], *t, *p, *want;
+	const char *srcs[] = { all, "camera", NULL };
+	const char *attrs[] = { all, all + 100, "k", "", NULL };
+	cJSON *o, *v, *a;
+	struct lk_claims c;
+	struct token_signer *s;
+	size_t i;
+
+	for (i = 1; i < 256; i++)
+		all[i - 1] = (char)i;
+	all[255] = '\0';
+	memset(&c, 0, sizeof(c));
+	c.identity = all + 30;
+	c.name = all;
+	c.metadata = all + 1;
+	c.attributes = attrs;
+	c.kind = all + 200;
+	c.has_video = 1;
+	c.video.room_join = 1;
+	c.video.room = all + 7;
+	c.video.can_publish = TRI_TRUE;
+	c.video.can_subscribe = TRI_FALSE;
+	c.video.can_publish_data = TRI_ABSENT;
+	c.video.can_update_own_metadata = TRI_ABSENT;
+	c.video.can_publish_sources = srcs;
+	c.sha256 = all + 254;
+
+	o = json_new_object();
+	json_add_string(o, "iss", all + 2);
+	json_add_string(o, "sub", c.identity);
+	json_add_int(o, "nbf", -5);
+	json_add_int(o, "exp", 55);
+	json_add_string(o, "name", c.name);
+	json_add_string(o, "metadata", c.metadata);
+	a = json_new_object();
+	json_add_string(a, attrs[0], attrs[1]);
+	json_add_string(a, attrs[2], attrs[3]);
+	json_add_item(o, "attributes", a);
+	json_add_string(o, "kind", c.kind);
+	v = json_new_object();
+	json_add_bool(v, "roomJoin", 1);
+	json_add_string(v, "room", c.video.room);
+	json_add_bool(v, "canPublish", 1);
+	json_add_bool(v, "canSubscribe", 0);
+	a = json_new_array();
+	json_append(a, json_new_string(all));
+	json_append(a, json_new_string("camera"));
+	json_add_item(v, "canPublishSources", a);
+	json_add_item(o, "video", v);
+	json_add_string(o, "sha256", c.sha256);
+	want = json_print(o);
+	cJSON_Delete(o);
+
+	s = token_signer_new(all + 2, SECRET, strlen(SECRET));
+	t = token_signer_sign(s, &c, -5, 60);
+	p = payload_of(t);
+	is_str(p, want, "payload of strings holding bytes 1 to 255, as cJSON "
+	    "prints it");
+	free(p);
+	p = token_sign_livekit(all + 2, SECRET, strlen(SECRET), &c, -5, 60);
+	is_str(p, t, "a signer signs as token_sign_livekit does");
+	free(p);
+	free(t);
+	token_signer_free(s);
+	free(want);
+}
+
 #define WH_BODY		"{\"event\":\"participant_joined\"}"
 #define WH_HASH		"XtwN6xj4oqU/5cF0F0rUHPbfbnu+ldnDt0apkYXyhcY="
 
@@ -646,6 +721,7 @@ main(void)
 	test_iss_aud();
 	test_structure();
 	test_sign_livekit();
+	test_sign_bytes();
 	test_webhook();
 	ok(strcmp(token_err_string(TOKEN_EXPIRED), "token has expired") == 0,
 	    "error string");

@@ -90,7 +90,7 @@ test_session(void)
 	is_str(got.refresh, "rt-1", "refresh token");
 	is_int(got.exp, NOW + 600, "expiry");
 	ok(websess_open(&conf, h, NOW + 600, &got, &why) == -1 &&
-	    strcmp(why, "session has expired") == 0, "expired: %s", why);
+	    strcmp(why, "session has expired") == 0, "refused once expired");
 	/* Rotation: the old key second still opens, alone it is retired. */
 	conf.cookie_keys = &keys[1];
 	conf.ncookie_keys = 1;
@@ -99,7 +99,7 @@ test_session(void)
 	conf.cookie_keys = keys;
 	conf.ncookie_keys = 2;
 	ok(websess_open(&conf, "a=b", NOW, &got, &why) == -1 &&
-	    strstr(why, "no session") != NULL, "no cookie: %s", why);
+	    strstr(why, "no session") != NULL, "no cookie: no session");
 	h2 = malloc(2 * strlen(h) + 3);
 	sprintf(h2, "%s; %s", h, h);
 	ok(websess_open(&conf, h2, NOW, &got, &why) == -1,
@@ -157,7 +157,7 @@ test_login(void)
 	h = cookie_of(WC_LOGIN, v);
 	ok(weblogin_open(&conf, h, NOW, &got, &why) == -1 &&
 	    strcmp(why, "login has no PKCE verifier") == 0,
-	    "a login without a verifier: %s", why);
+	    "a login without a verifier is refused");
 	free(h);
 	free(v);
 }
