@@ -86,6 +86,21 @@ struct conf_opt {
 	const char		*help;
 };
 
+/* How much of a bad value to quote back: at most ECHO_MAX bytes, cut on a
+ * UTF-8 character boundary so the message stays valid text. */
+static int
+echo_len(const char *text)
+{
+	size_t n = strnlen(text, ECHO_MAX + 1);
+
+	if (n <= ECHO_MAX)
+		return (int)n;
+	n = ECHO_MAX;
+	while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
+		n--;
+	return (int)n;
+}
+
 static const char *const ws_schemes[] = {
 	"ws://", "wss://", "http://", "https://", NULL
 };
@@ -778,8 +793,8 @@ parse_int(const struct conf_opt *o, struct conf *c, const char *text,
 	if (*text == '\0')
 		*why = xasprintf("no value (%lld..%lld)", o->min, o->max);
 	else
-		*why = xasprintf("%.*s %s (%lld..%lld)", ECHO_MAX, text, r,
-		    o->min, o->max);
+		*why = xasprintf("%.*s %s (%lld..%lld)", echo_len(text),
+		    text, r, o->min, o->max);
 	return -1;
 }
 
@@ -789,7 +804,7 @@ parse_name(const struct conf_opt *o, struct conf *c, const char *text,
 {
 	if (!is_name(text, (size_t)o->min, (size_t)o->max)) {
 		*why = xasprintf("\"%.*s\" is not %lld-%lld characters of "
-		    "A-Z a-z 0-9 _ . -", ECHO_MAX, text, o->min, o->max);
+		    "A-Z a-z 0-9 _ . -", echo_len(text), text, o->min, o->max);
 		return -1;
 	}
 	str_set(c, o->off, xstrdup(text));
@@ -802,7 +817,7 @@ parse_token(const struct conf_opt *o, struct conf *c, const char *text,
 {
 	if (!is_visible(text, (size_t)o->min, (size_t)o->max)) {
 		*why = xasprintf("\"%.*s\" is not %lld-%lld visible ASCII "
-		    "characters", ECHO_MAX, text, o->min, o->max);
+		    "characters", echo_len(text), text, o->min, o->max);
 		return -1;
 	}
 	str_set(c, o->off, xstrdup(text));
@@ -878,7 +893,7 @@ parse_url(const struct conf_opt *o, struct conf *c, const char *text,
 	    text[n] == '\0' || text[n] == '/') {
 		v = join_choices(o->choices);
 		*why = xasprintf("\"%.*s\" is not a URL starting with %s",
-		    ECHO_MAX, text, v);
+		    echo_len(text), text, v);
 		free(v);
 		return -1;
 	}
@@ -920,7 +935,7 @@ parse_listen(const struct conf_opt *o, struct conf *c, const char *text,
 	if (he == NULL || he[v6] != ':' || he == h ||
 	    (size_t)(he - h) >= sizeof(host)) {
 		*why = xasprintf("\"%.*s\" is not host:port (IPv4 or [IPv6])",
-		    ECHO_MAX, text);
+		    echo_len(text), text);
 		return -1;
 	}
 	memcpy(host, h, (size_t)(he - h));
@@ -932,7 +947,7 @@ parse_listen(const struct conf_opt *o, struct conf *c, const char *text,
 		return -1;
 	}
 	if (util_parse_ll(he + v6 + 1, 1, 65535, &port, &r) == -1) {
-		*why = xasprintf("port \"%.*s\" %s (1..65535)", ECHO_MAX,
+		*why = xasprintf("port \"%.*s\" %s (1..65535)", echo_len(he),
 		    he + v6 + 1, r);
 		return -1;
 	}
@@ -961,7 +976,8 @@ parse_enum(const struct conf_opt *o, struct conf *c, const char *text,
 		}
 	}
 	list = join_choices(o->choices);
-	*why = xasprintf("\"%.*s\" is not one of %s", ECHO_MAX, text, list);
+	*why = xasprintf("\"%.*s\" is not one of %s", echo_len(text), text,
+	    list);
 	free(list);
 	return -1;
 }
@@ -1118,7 +1134,7 @@ jwks_skipped(void *arg, size_t i, const char *kid, const char *why)
 {
 	if (kid != NULL)
 		log_warn("%s: keys[%zu] (kid \"%.*s\") skipped: %s",
-		    (const char *)arg, i, ECHO_MAX, kid, why);
+		    (const char *)arg, i, echo_len(kid), kid, why);
 	else
 		log_warn("%s: keys[%zu] skipped: %s", (const char *)arg, i,
 		    why);
@@ -1149,14 +1165,14 @@ profile_add(struct conf *c, char *s, char **why)
 
 	if ((eq = strchr(s, '=')) == NULL) {
 		*why = xasprintf("\"%.*s\" is not profile=agent[+agent...]",
-		    ECHO_MAX, s);
+		    echo_len(s), s);
 		return -1;
 	}
 	*eq = '\0';
 	s = trim(s);
 	if (!is_name(s, 1, NAME_MAX_LEN)) {
 		*why = xasprintf("profile \"%.*s\" is not 1-64 characters of "
-		    "A-Z a-z 0-9 _ . -", ECHO_MAX, s);
+		    "A-Z a-z 0-9 _ . -", echo_len(s), s);
 		return -1;
 	}
 	if (conf_profile_by_name(c, s) != NULL) {
@@ -1177,7 +1193,7 @@ profile_add(struct conf *c, char *s, char **why)
 				break;
 		if (!is_name(a, 1, NAME_MAX_LEN) || i < p->nagents) {
 			*why = xasprintf("profile \"%s\": agent \"%.*s\" is %s",
-			    p->name, ECHO_MAX, a, i < p->nagents ?
+			    p->name, echo_len(a), a, i < p->nagents ?
 			    "listed twice" : "not 1-64 characters of A-Z a-z "
 			    "0-9 _ . -");
 			return -1;
@@ -1259,13 +1275,13 @@ origin_add(struct conf *c, char *s, char **why)
 	if (strcmp(s, "*") != 0 && !is_origin(s)) {
 		*why = xasprintf("\"%.*s\" is not an origin like "
 		    "https://app.example.com (lowercase scheme and host, an "
-		    "optional port, no path) or *", ECHO_MAX, s);
+		    "optional port, no path) or *", echo_len(s), s);
 		return -1;
 	}
 	for (i = 0; i < c->ncors_origins; i++) {
 		if (strcmp(c->cors_origins[i], s) == 0) {
-			*why = xasprintf("\"%.*s\" is listed twice", ECHO_MAX,
-			    s);
+			*why = xasprintf("\"%.*s\" is listed twice",
+			    echo_len(s), s);
 			return -1;
 		}
 	}
@@ -1290,7 +1306,7 @@ proxy_add(struct conf *c, char *s, char **why)
 	const char *r;
 
 	if (clientip_parse_cidr(s, &b, &r) == -1) {
-		*why = xasprintf("\"%.*s\": %s", ECHO_MAX, s, r);
+		*why = xasprintf("\"%.*s\": %s", echo_len(s), s, r);
 		return -1;
 	}
 	c->trusted_proxies = xrealloc(c->trusted_proxies,
@@ -1321,7 +1337,7 @@ parse_text(const struct conf_opt *o, struct conf *c, const char *text,
 	if (i < n || n < (size_t)o->min || n > (size_t)o->max ||
 	    text[0] == ' ' || text[n - 1] == ' ') {
 		*why = xasprintf("\"%.*s\" is not %lld-%lld printable ASCII "
-		    "characters", ECHO_MAX, text, o->min, o->max);
+		    "characters", echo_len(text), text, o->min, o->max);
 		return -1;
 	}
 	str_set(c, o->off, xstrdup(text));
@@ -1337,8 +1353,8 @@ parse_bool(const struct conf_opt *o, struct conf *c, const char *text,
 	else if (strcmp(text, "false") == 0)
 		*ll_at(c, o->off) = 0;
 	else {
-		*why = xasprintf("\"%.*s\" is not true or false", ECHO_MAX,
-		    text);
+		*why = xasprintf("\"%.*s\" is not true or false",
+		    echo_len(text), text);
 		return -1;
 	}
 	return 0;
@@ -1373,7 +1389,7 @@ parse_form(const struct conf_opt *o, struct conf *c, const char *text,
 		*eq = '\0';
 		if (!is_name(p, 1, NAME_MAX_LEN)) {
 			*why = xasprintf("\"%.*s\" is not a parameter name",
-			    ECHO_MAX, p);
+			    echo_len(p), p);
 			r = -1;
 		}
 		for (i = 0; r == 0 && reserved[i] != NULL; i++)

@@ -441,16 +441,13 @@ static size_t
 json_escape(unsigned char c, char esc[6])
 {
 	static const char hex[] = "0123456789abcdef";
+	static const char from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
+	const char *f;
 
 	esc[0] = '\\';
-	switch (c) {
-	case '"':	esc[1] = '"';	return 2;
-	case '\\':	esc[1] = '\\';	return 2;
-	case '\b':	esc[1] = 'b';	return 2;
-	case '\f':	esc[1] = 'f';	return 2;
-	case '\n':	esc[1] = 'n';	return 2;
-	case '\r':	esc[1] = 'r';	return 2;
-	case '\t':	esc[1] = 't';	return 2;
+	if (c != '\0' && (f = strchr(from, c)) != NULL) {
+		esc[1] = to[f - from];
+		return 2;
 	}
 	memcpy(esc + 1, "u00", 3);
 	esc[4] = hex[c >> 4];
@@ -581,7 +578,7 @@ pb_number(struct pbuf *b, double d)
 		return 0;
 	}
 	/* cJSON's way: 15 significant digits when they read back as d,
-	 * else 17. */
+	 * else 17.  (lkgate sets no locale: the decimal point is '.'.) */
 	n = snprintf(num, sizeof(num), "%1.15g", d);
 	if (sscanf(num, "%lg", &back) != 1 || !close_enough(back, d))
 		n = snprintf(num, sizeof(num), "%1.17g", d);

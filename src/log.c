@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,23 +72,65 @@ line_puts(struct line *l, const char *s)
 		line_putc(l, *s++);
 }
 
-/* Appends s as the inside of a JSON string. */
+/*
+ * Returns the length of the well-formed UTF-8 sequence at s (1-4), or 0
+ * when the bytes there are not one: overlong forms, surrogates and code
+ * points past U+10FFFF included.
+ */
+static size_t
+utf8_seq_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)	/* also stops at the NUL */
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/* Appends s as the inside of a JSON string; bytes that are not UTF-8
+ * become U+FFFD so that every line stays valid JSON. */
 static void
 line_put_escaped(struct line *l, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	unsigned char c;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n;
 
-	for (; (c = (unsigned char)*s) != '\0'; s++) {
-		if (c == '"' || c == '\\') {
+	while (*p != '\0') {
+		if (*p == '"' || *p == '\\') {
 			line_putc(l, '\\');
-			line_putc(l, (char)c);
-		} else if (c < 0x20 || c == 0x7f) {
+			line_putc(l, (char)*p++);
+		} else if (*p < 0x20 || *p == 0x7f) {
 			line_puts(l, "\\u00");
-			line_putc(l, hex[c >> 4]);
-			line_putc(l, hex[c & 15]);
+			line_putc(l, hex[*p >> 4]);
+			line_putc(l, hex[*p & 15]);
+			p++;
+		} else if ((n = utf8_seq_len(p)) == 0) {
+			line_puts(l, "\\ufffd");
+			p++;
+		} else if (l->len + n + 3 >= sizeof(l->buf)) {
+			l->truncated = 1;	/* never half a character */
+			return;
 		} else
-			line_putc(l, (char)c);
+			while (n-- > 0)
+				line_putc(l, (char)*p++);
 	}
 }
 

@@ -1,0 +1,125 @@
+/*
+ * Unit tests of log: every line is one valid JSON object, whatever bytes
+ * the message holds (control characters, quotes, invalid UTF-8, overlong
+ * text), and events carry their typed fields.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "log.h"
+#include "tap.h"
+
+/* Runs fn with stderr redirected to a file; returns what it wrote. */
+static char *
+capture(void (*fn)(void))
+{
+	FILE *f = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	char *buf = calloc(1, 65536);
+	size_t n;
+
+	if (f == NULL || saved == -1 || buf == NULL)
+		abort();
+	fflush(stderr);
+	dup2(fileno(f), STDERR_FILENO);
+	fn();
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(buf, 1, 65535, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static void
+emit_hostile(void)
+{
+	log_warn("quote \" backslash \\ nl \n tab \t bad \xc3\x28 lone \xff "
+	    "overlong \xc0\xaf surrogate \xed\xa0\x80 ok \xc3\xa9");
+}
+
+static void
+emit_long(void)
+{
+	static char big[10000];
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 3] = '\xc3';	/* a character cut by the cap */
+	big[sizeof(big) - 2] = '\xa9';
+	log_error("%s", big);
+}
+
+static void
+emit_event(void)
+{
+	log_event(LOG_INFO, "access", "route", "s", "token", "status", "i",
+	    (long long)200, "principal", "s", (const char *)NULL,
+	    (const char *)NULL);
+}
+
+static void
+emit_debug(void)
+{
+	log_debug("hidden");
+}
+
+/* Checks that text is exactly one JSON object line and returns it. */
+static cJSON *
+one_line(const char *text, const char *name)
+{
+	const char *nl = strchr(text, '\n');
+	enum json_err err;
+	cJSON *o;
+
+	ok(nl != NULL && nl[1] == '\0', "%s: exactly one line", name);
+	o = json_parse_strict(text, nl != NULL ? (size_t)(nl - text) : 0, 1,
+	    &err);
+	ok(o != NULL, "%s: the line is strict JSON (UTF-8, no duplicates)",
+	    name);
+	return o;
+}
+
+int
+main(void)
+{
+	const char *s = NULL;
+	long long status = 0;
+	cJSON *o;
+	char *out;
+
+	out = capture(emit_hostile);
+	o = one_line(out, "hostile bytes");
+	ok(json_get_string(o, "msg", &s) == JG_OK &&
+	    strstr(s, "\xef\xbf\xbd") != NULL && strstr(s, "\xc3\xa9") != NULL,
+	    "invalid bytes become U+FFFD, valid ones stay");
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(o, "level")), "warn",
+	    "level");
+	cJSON_Delete(o);
+	free(out);
+
+	out = capture(emit_long);
+	o = one_line(out, "long message");
+	ok(o != NULL && strlen(out) <= 4096, "line capped at 4 KiB");
+	cJSON_Delete(o);
+	free(out);
+
+	out = capture(emit_event);
+	o = one_line(out, "event");
+	is_str(cJSON_GetStringValue(cJSON_GetObjectItem(o, "event")), "access",
+	    "event name");
+	ok(json_get_int(o, "status", 0, 999, &status) == JG_OK &&
+	    status == 200, "integer field");
+	ok(cJSON_IsNull(cJSON_GetObjectItem(o, "principal")),
+	    "NULL string field is null");
+	cJSON_Delete(o);
+	free(out);
+
+	out = capture(emit_debug);
+	is_str(out, "", "below the threshold nothing is written");
+	free(out);
+	return tap_done();
+}
