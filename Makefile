@@ -156,7 +156,7 @@ check-includes:
 	@sh test/check-includes
 
 lint-man:
-	mandoc -T lint -W warning man/lkgate.8 man/lkgate.conf.5
+	sh test/check-man
 
 install: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory binary

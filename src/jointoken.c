@@ -10,7 +10,6 @@
 #include "conf.h"
 #include "json.h"
 #include "jointoken.h"
-#include "log.h"
 #include "token.h"
 #include "util.h"
 
