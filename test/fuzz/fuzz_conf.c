@@ -13,8 +13,9 @@
  * and profile lookups); an error is one line without control characters
  * (a tab from a quoted value aside) and never quotes a secret
  * (livekit_api_secret, user_jwt_secret, the key part of api_keys) that the
- * file gives once.  Not checked (yet): that an error quoting a value is
- * valid UTF-8; conf.c cuts the quote at 64 bytes, inside a character.
+ * file gives once.  Not checked: that an error is valid UTF-8.  A quoted
+ * value is cut on a character boundary (conf_values.c), but the file's own
+ * bytes are quoted as they are; the log escapes what is not UTF-8.
  */
 #include <sys/mman.h>
 

@@ -1,0 +1,152 @@
+/*
+ * conf_internal: what the files of the conf module share.  Private to the
+ * module: only src/conf*.c include this; the rest of lkgate sees conf.h.
+ *
+ *   conf.c         the options table, conf_load()'s order, conf_free()
+ *   conf_parse.c   staging: the file's syntax, the environment, the files
+ *                  options name (_FILE secrets, API key files, JWKS)
+ *   conf_values.c  parsers of single values, shared checks on text
+ *   conf_lists.c   parsers of lists, the lookups of conf.h on them
+ */
+#ifndef LKGATE_CONF_INTERNAL_H
+#define LKGATE_CONF_INTERNAL_H
+
+#include <stddef.h>
+
+#include "conf.h"
+
+#define NAME_MAX_LEN	64		/* key names, profiles, agents */
+#define URL_MAX		2048
+
+enum opt_type {
+	OPT_INT,		/* integer in [min, max] */
+	OPT_NAME,		/* min..max bytes of [A-Za-z0-9_.-] */
+	OPT_TOKEN,		/* min..max visible ASCII bytes */
+	OPT_SECRET,		/* like OPT_TOKEN, never echoed */
+	OPT_SECRET_FILE,	/* path of a file holding the OPT_SECRET */
+	OPT_URL,		/* URL with one of the schemes in choices */
+	OPT_LISTEN,		/* host:port */
+	OPT_ENUM,		/* one of choices */
+	OPT_API_KEYS,		/* list of name:key[:role] */
+	OPT_API_KEYS_FILE,	/* path of a file of name:key[:role] lines */
+	OPT_JWKS_FILE,		/* path of a JWKS file of user JWT keys */
+	OPT_PROFILES,		/* list of profile=agent[+agent...] */
+	OPT_RATE_LIMITS,	/* list of class=N/PERIOD */
+	OPT_ORIGINS,		/* list of CORS origins */
+	OPT_PROXIES,		/* list of addresses and CIDR blocks */
+	OPT_TEXT,		/* min..max printable ASCII bytes, blanks too */
+	OPT_BOOL,		/* true or false */
+	OPT_FORM,		/* k=v&k2=v2 (URL query parameters) */
+	OPT_COOKIE_KEYS		/* list of base64 keys of SEAL_KEY_LEN bytes */
+};
+
+#define OPT_REQUIRED	0x1	/* outside --dev a value must be given */
+#define OPT_NOSLASH	0x2	/* URL: trailing '/' removed */
+
+struct conf_opt {
+	const char		*key;
+	const char		*env;
+	enum opt_type		 type;
+	int			 flags;
+	const char		*def;	/* NULL: none */
+	const char		*devdef; /* under --dev; NULL: def */
+	long long		 min, max; /* range; length of strings */
+	const char *const	*choices; /* enum values, URL schemes */
+	size_t			 off;	/* field of struct conf */
+	const char		*help;
+};
+
+#define OFF(f)	offsetof(struct conf, f)
+
+/* The options, in the order of lkgate.conf(5) (conf.c). */
+extern const struct conf_opt	conf_options[];
+extern const size_t		conf_nopts;
+
+typedef int (*parse_fn)(const struct conf_opt *, struct conf *,
+    const char *, char **);
+
+/* Per type: the parser, and whether a key may repeat (a list). */
+struct conf_opt_type {
+	parse_fn	parse;
+	int		list;
+};
+
+extern const struct conf_opt_type conf_opt_types[];	/* by enum opt_type */
+
+int		 conf_opt_partner(size_t);
+int		 conf_opt_by_key(const char *);
+
+/* A value as staged: its text and where it came from, for messages. */
+struct item {
+	char	*text;
+	char	*where;		/* "FILE:LINE: key" or a variable */
+	int	 line;		/* 0 when from the environment */
+};
+
+struct stage {
+	struct item	*items;
+	size_t		 n;
+};
+
+/* conf_parse.c */
+void		 conf_stage_clear(struct stage *);
+int		 conf_stage_file(struct stage *, const char *path,
+		    int must_exist, char **err);
+int		 conf_stage_env(struct stage *, conf_getenv_fn, void *arg,
+		    char **err);
+int		 conf_parse_secret_file(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+int		 conf_parse_api_keys_file(const struct conf_opt *,
+		    struct conf *, const char *, char **);
+int		 conf_parse_jwks_file(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+
+/* conf_values.c */
+int		 conf_echo_len(const char *);
+char		**conf_str_at(struct conf *, size_t off);
+void		 conf_str_set(struct conf *, size_t off, char *);
+int		 conf_is_name(const char *, size_t min, size_t max);
+int		 conf_is_visible(const char *, size_t min, size_t max);
+char		*conf_trim(char *);
+int		 conf_parse_int(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+int		 conf_parse_name(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+int		 conf_parse_token(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+int		 conf_parse_secret(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+int		 conf_parse_url(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+int		 conf_parse_listen(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+int		 conf_parse_enum(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+int		 conf_parse_text(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+int		 conf_parse_bool(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+int		 conf_parse_form(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+
+/* conf_lists.c */
+int		 conf_split_list(struct conf *, const char *text,
+		    int (*add)(struct conf *, char *, char **), char **why);
+int		 conf_api_key_add(struct conf *, char *, char **why);
+void		 conf_free_api_keys(struct conf *);
+void		 conf_free_profiles(struct conf *);
+void		 conf_free_origins(struct conf *);
+int		 conf_parse_api_keys(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+int		 conf_parse_profiles(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+int		 conf_parse_rate_limits(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+int		 conf_parse_origins(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+int		 conf_parse_proxies(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+int		 conf_parse_cookie_keys(const struct conf_opt *, struct conf *,
+		    const char *, char **);
+
+#endif
