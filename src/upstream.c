@@ -34,11 +34,11 @@
  *       and can walk through several dead ones), an idempotent call that
  *       fails with CURLE_SEND_ERROR, CURLE_RECV_ERROR or CURLE_GOT_NOTHING
  *       is retried once, on a fresh connection, within its time budget.
- * - [ ] An integration test restarts the fake LiveKit between two calls
- *       (test/integration, owned elsewhere).
+ * - [x] An integration test restarts the fake LiveKit between two calls
+ *       (test/integration/faults.test.mjs).
  * - [x] Response body is capped; request body is owned for the transfer's
  *       life; the header slist is freed after cleanup.
- * - [ ] SIGPIPE is ignored (main's job: libevent 2.1 writes without
+ * - [x] SIGPIPE is ignored (in main.c: libevent 2.1 writes without
  *       MSG_NOSIGNAL).
  * - [x] Curl's verbose output goes to log_debug through
  *       CURLOPT_DEBUGFUNCTION, only at debug level, headers only, with
