@@ -39,6 +39,9 @@ struct rq;
  * the address cannot be bound. */
 struct httpfront *httpfront_new(struct lkgate *, const struct route *table,
 		    size_t nroutes, char **err);
+/* Applies the gate's (reloaded) conf to evhttp's own header and body
+ * limits, for connections accepted from now on. */
+void		 httpfront_apply_conf(struct httpfront *);
 /* Stops accepting connections; requests in flight go on. */
 void		 httpfront_stop_accepting(struct httpfront *);
 /* Requests received and not yet finished. */

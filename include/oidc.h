@@ -110,9 +110,10 @@ enum oidc_idt {
 
 /*
  * Checks an ID token of len bytes: its signature with keys (RS256 or
- * ES256), iss equal to issuer, aud holding client_id (and azp equal to
- * it when aud names several), exp after now - leeway, and nonce equal to
- * nonce (NULL: the token's nonce is not checked, as after a refresh).
+ * ES256), iss equal to issuer, aud holding client_id (azp, required
+ * when aud names several, equal to it whenever present), exp after
+ * now - leeway, and nonce equal to nonce (NULL: the token's nonce is not
+ * checked, as after a refresh).
  * Its sub must be a valid identity; name is the "name" claim, else
  * given_name and family_name; email is kept when a plain string.  Fills
  * *u on OIDC_IDT_OK; *why is a static English reason otherwise.

@@ -63,8 +63,10 @@ value_take(const char *v, size_t n, const char **val, size_t *vallen)
 	return 0;
 }
 
-/* No control byte (HTAB aside) and no byte above 0x7e: the header is
- * ASCII, as RFC 6265 5.4 sends it. */
+/* No control byte (HTAB aside) and no DEL.  Bytes above 0x7e are let
+ * through: browsers store and send UTF-8 cookie values, and another app's
+ * cookie holding one must not lock users out of ours (whose value must be
+ * cookie-octets, checked by value_take). */
 static int
 header_sane(const char *h, size_t len)
 {
@@ -72,7 +74,7 @@ header_sane(const char *h, size_t len)
 
 	for (i = 0; i < len; i++)
 		if (((unsigned char)h[i] < 0x20 && h[i] != '\t') ||
-		    (unsigned char)h[i] >= 0x7f)
+		    (unsigned char)h[i] == 0x7f)
 			return 0;
 	return 1;
 }

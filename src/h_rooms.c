@@ -289,6 +289,24 @@ room_created(struct rq *rq, const struct lk_result *res)
 	rq_reply_json(rq, 201, o);
 }
 
+/*
+ * 1 (after answering 400) when a chosen name would be a session's room:
+ * session routes take an app key, so a room under the session prefix
+ * could be read or deleted by any app.
+ */
+static int
+name_is_session(struct rq *rq, const char *name)
+{
+	const char *prefix = rq_gate(rq)->conf->room_prefix;
+	size_t n = strlen(prefix);
+
+	if (name == NULL || n == 0 || strncmp(name, prefix, n) != 0)
+		return 0;
+	rq_reply_error(rq, E_INVALID_INPUT,
+	    "name must not start with %s (the session room prefix)", prefix);
+	return 1;
+}
+
 /* Reads the body into c and m; the settings into *maxp and *empty. */
 static int
 create_read(struct rq *rq, struct create *c, struct roommeta *m,
@@ -307,7 +325,7 @@ create_read(struct rq *rq, struct create *c, struct roommeta *m,
 	    field_int(rq, b, "max_participants", 0, MAX_PARTICIPANTS_MAX,
 	    maxp) == -1 ||
 	    field_int(rq, b, "empty_timeout", 0, EMPTY_TIMEOUT_MAX,
-	    empty) == -1)
+	    empty) == -1 || name_is_session(rq, name))
 		return -1;
 	if (name == NULL) {
 		util_uuid_random(uuid);

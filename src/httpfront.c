@@ -1102,6 +1102,21 @@ front_request(struct evhttp_request *req, void *arg)
 
 /* --- lifetime --- */
 
+/*
+ * The limits evhttp enforces itself, from the gate's current conf; called
+ * again after a reload.  evhttp copies them into each connection when it
+ * is accepted, so connections already open keep the old ones.
+ */
+void
+httpfront_apply_conf(struct httpfront *front)
+{
+	const struct conf *c = front->gate->conf;
+
+	evhttp_set_max_headers_size(front->http,
+	    (ev_ssize_t)c->max_header_bytes);
+	evhttp_set_max_body_size(front->http, (ev_ssize_t)c->max_body_bytes * 2);
+}
+
 struct httpfront *
 httpfront_new(struct lkgate *gate, const struct route *table, size_t n,
     char **err)
@@ -1115,8 +1130,7 @@ httpfront_new(struct lkgate *gate, const struct route *table, size_t n,
 	front->nroutes = n;
 	if ((front->http = evhttp_new(gate->base)) == NULL)
 		fatal("evhttp_new failed");
-	evhttp_set_max_headers_size(front->http, (ev_ssize_t)c->max_header_bytes);
-	evhttp_set_max_body_size(front->http, (ev_ssize_t)c->max_body_bytes * 2);
+	httpfront_apply_conf(front);
 	evhttp_set_timeout(front->http, 30);
 	evhttp_set_allowed_methods(front->http, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |

@@ -48,6 +48,7 @@ struct runtime {
 	struct event	*sig_hup;
 	struct event	*drain;
 	uint64_t	 drain_deadline;
+	char		*dev_entry;	/* --dev: the key made at start */
 };
 
 static const char *
@@ -160,23 +161,30 @@ load_conf(const struct options *o, char **err)
 	return conf_load(o->path, o->path_given, o->dev, env_lookup, NULL, err);
 }
 
-/* In --dev with no keys configured, makes one admin key and shows it. */
+/*
+ * In --dev with no keys configured, makes one admin key and shows it; a
+ * reload adds the same key again, so that the key shown stays valid.
+ */
 static void
-add_dev_key(struct conf *c)
+add_dev_key(struct runtime *rt, struct conf *c)
 {
 	unsigned char raw[16];
-	char hex[sizeof(raw) * 2 + 1], *entry, *why = NULL;
+	char hex[sizeof(raw) * 2 + 1], *why = NULL;
 	size_t i;
 
 	if (c->napi_keys > 0)
 		return;
+	if (rt->dev_entry != NULL) {
+		if (conf_add_api_key(c, rt->dev_entry, &why) == -1)
+			fatal("development key: %s", why);
+		return;
+	}
 	util_random_bytes(raw, sizeof(raw));
 	for (i = 0; i < sizeof(raw); i++)
 		snprintf(hex + i * 2, 3, "%02x", raw[i]);
-	entry = xasprintf("dev:lkdev-%s:admin", hex);
-	if (conf_add_api_key(c, entry, &why) == -1)
+	rt->dev_entry = xasprintf("dev:lkdev-%s:admin", hex);
+	if (conf_add_api_key(c, rt->dev_entry, &why) == -1)
 		fatal("development key: %s", why);
-	free(entry);
 	fprintf(stderr, "\n"
 	    "  *** lkgate is running in DEVELOPMENT mode: NOT FOR PRODUCTION ***\n"
 	    "  LiveKit %s with API key %s, listening on %s only.\n"
@@ -217,9 +225,10 @@ reload(struct runtime *rt)
 	if (strcmp(nc->listen, old->listen) != 0)
 		log_warn("reload: listen stays %s until a restart", old->listen);
 	if (rt->opts.dev)
-		add_dev_key(nc);
+		add_dev_key(rt, nc);
 	rt->gate.conf = nc;
 	lkclient_set_conf(rt->gate.lk, nc);
+	httpfront_apply_conf(rt->gate.front);
 	apply_log_level(nc);
 	conf_free(old);
 	metrics_inc(rt->gate.metrics, MC_RELOADS);
@@ -338,6 +347,7 @@ stop(struct runtime *rt)
 	event_base_free(g->base);
 	metrics_free(g->metrics);
 	conf_free(g->conf);
+	free(rt->dev_entry);
 }
 
 int
@@ -362,7 +372,7 @@ main(int argc, char **argv)
 	log_hook_libevent();
 	apply_log_level(rt.gate.conf);
 	if (rt.opts.dev)
-		add_dev_key(rt.gate.conf);
+		add_dev_key(&rt, rt.gate.conf);
 	start(&rt);
 	log_info("lkgate %s listening on %s, LiveKit API at %s",
 	    LKGATE_VERSION, rt.gate.conf->listen, rt.gate.conf->livekit_api_url);

@@ -358,17 +358,24 @@ oidc_basic_auth(const struct conf *c)
 
 /* --- the ID token --- */
 
-/* aud names client_id; when it names several, azp must be client_id. */
+/* aud names client_id (token_verify checked that); when it names several,
+ * azp must be client_id, and an azp present anyway must be it too (Core
+ * 3.1.3.7, steps 4 and 5): a token issued to another party is not ours. */
 static int
 audience_ok(const cJSON *claims, const char *client_id)
 {
 	const cJSON *aud = cJSON_GetObjectItemCaseSensitive(claims, "aud");
 	const char *azp = NULL;
 
-	if (cJSON_IsArray(aud) && cJSON_GetArraySize(aud) > 1)
-		return json_get_string(claims, "azp", &azp) == JG_OK &&
-		    strcmp(azp, client_id) == 0;
-	return 1;	/* token_verify checked that aud holds client_id */
+	switch (json_get_string(claims, "azp", &azp)) {
+	case JG_OK:
+		return strcmp(azp, client_id) == 0;
+	case JG_WRONG_TYPE:
+		return 0;
+	case JG_ABSENT:
+		break;
+	}
+	return !(cJSON_IsArray(aud) && cJSON_GetArraySize(aud) > 1);
 }
 
 /* Copies a claim that is valid text of at most max bytes, else "". */
@@ -413,7 +420,8 @@ check_claims(const cJSON *claims, const char *client_id, const char *nonce,
 	const char *got = NULL;
 
 	if (!audience_ok(claims, client_id)) {
-		*why = "ID token names several audiences and azp is not ours";
+		*why = "ID token's azp is not ours, or it names several "
+		    "audiences without azp";
 		return OIDC_IDT_BAD;
 	}
 	if (nonce != NULL && (json_get_string(claims, "nonce", &got) !=

@@ -651,6 +651,56 @@ describe('SIGHUP', () => {
   });
 });
 
+describe('SIGHUP and the limits evhttp enforces', () => {
+  const waitLog = async (gw, n, want) => {
+    const deadline = Date.now() + 5000;
+    while (!gw.logs.slice(n).some(want)) {
+      assert.ok(Date.now() < deadline, 'the reload is logged');
+      await sleep(10);
+    }
+  };
+
+  it('a raised max_body_bytes holds for new connections after a reload', async () => {
+    const file = join(tmp, 'reload-body.conf');
+    const conf = (max) => [
+      `livekit_url = ws://127.0.0.1:${lk.port}`,
+      `livekit_api_key = ${LK_KEY}`,
+      `livekit_api_secret = ${LK_SECRET}`,
+      `api_keys = alpha:${KEY_A}`,
+      `max_body_bytes = ${max}`,
+      '',
+    ].join('\n');
+    writeFileSync(file, conf(1024));
+    chmodSync(file, 0o600);
+    const gw = await startLkgate({ args: ['-f', file] });
+    gateways.push(gw);
+    const body = JSON.stringify({ user_id: 'big1', pad: 'x'.repeat(4000) });
+    const post = () => call(gw, 'POST', '/api/sessions', { key: KEY_A,
+      headers: { 'Content-Type': 'application/json' }, body });
+    assert.equal((await post()).status, 413, 'over the first limit');
+    writeFileSync(file, conf(8192));
+    const n = gw.logs.length;
+    gw.proc.kill('SIGHUP');
+    await waitLog(gw, n, (l) => l?.msg === 'configuration reloaded');
+    const res = await post();
+    assert.equal(res.status, 200, `under the new limit: ${res.text}`);
+  });
+
+  it('--dev keeps the development key it showed across a reload', async () => {
+    const gw = await startLkgate({ args: ['--dev'], env: lkEnv() });
+    gateways.push(gw);
+    const m = /Development API key \(admin\): (lkdev-[0-9a-f]+)/.exec(gw.stderr());
+    assert.ok(m, 'the key is shown');
+    const status = async () => (await call(gw, 'GET', NO_SUCH_SESSION,
+      { key: m[1] })).status;
+    assert.notEqual(await status(), 401, 'the shown key works');
+    const n = gw.logs.length;
+    gw.proc.kill('SIGHUP');
+    await waitLog(gw, n, (l) => l?.msg === 'configuration reloaded');
+    assert.notEqual(await status(), 401, 'and still works after a reload');
+  });
+});
+
 describe('the in-flight cap', () => {
   it('answers 503 with Retry-After beyond max_inflight', async () => {
     const gw = await gateway({ LKGATE_MAX_INFLIGHT: '2' });

@@ -473,6 +473,9 @@ describe('bad input: 400 naming the field, nothing sent to LiveKit', () => {
     ['POST', roomPath('bad name', '/join'), undefined, 'room_name'],
     ['POST', roomPath('bad name', '/leave'), undefined, 'room_name'],
     ['POST', '/api/livekit/rooms', { name: 'a b' }, 'name'],
+    // The session prefix is reserved: session routes take an app key.
+    ['POST', '/api/livekit/rooms',
+      { name: 'eloquence-00000000-0000-4000-8000-000000000000' }, 'name'],
     ['POST', '/api/livekit/rooms', { call_type: 'tv' }, 'call_type'],
     ['POST', '/api/livekit/rooms', { call_type: 1 }, 'call_type'],
     ['POST', '/api/livekit/rooms', { title: 'x'.repeat(201) }, 'title'],

@@ -52,8 +52,14 @@ test_find(void)
 	    "names compare exactly");
 	check("", "sid", COOKIE_ABSENT, NULL, "empty header");
 	check(NULL, "sid", COOKIE_ABSENT, NULL, "no header");
-	check("a=b c; sid=ok; junk; =x; d=\"\xc3", "sid", COOKIE_MALFORMED,
-	    NULL, "a byte above 0x7e is malformed");
+	check("a=b c; sid=ok; junk; =x; d=\"\xc3", "sid", COOKIE_FOUND,
+	    "ok", "a byte above 0x7e in another cookie is ignored");
+	check("name=Zo\xc3\xab; sid=ok", "sid", COOKIE_FOUND, "ok",
+	    "another cookie's UTF-8 value does not lock us out");
+	check("sid=o\xc3\xabk", "sid", COOKIE_MALFORMED, NULL,
+	    "a byte above 0x7e in ours is malformed");
+	check("a=\x7f; sid=ok", "sid", COOKIE_MALFORMED, NULL,
+	    "a DEL anywhere is malformed");
 	check("a=b c; sid=ok; junk; =x; d={\"j\":1}", "sid", COOKIE_FOUND,
 	    "ok", "other cookies' oddities are ignored");
 	check("sid=a; sid=b", "sid", COOKIE_DUPLICATE, NULL,

@@ -237,6 +237,15 @@ test_id_token(void)
 	is_int(check(ks, "{" GOOD_BASE ",\"aud\":[\"app\",\"b\"],\"azp\":\"app\","
 	    "\"sub\":\"u1\"}", "N", &u, &why), OIDC_IDT_OK,
 	    "several audiences, azp ours");
+	is_int(check(ks, "{" GOOD_BASE ",\"aud\":\"app\",\"azp\":\"other\","
+	    "\"sub\":\"u1\"}", "N", &u, &why), OIDC_IDT_BAD,
+	    "one audience, but azp another party");
+	is_int(check(ks, "{" GOOD_BASE ",\"aud\":[\"app\"],\"azp\":\"b\","
+	    "\"sub\":\"u1\"}", "N", &u, &why), OIDC_IDT_BAD,
+	    "a one-member aud array, azp another party");
+	is_int(check(ks, "{" GOOD_BASE ",\"aud\":\"app\",\"azp\":\"app\","
+	    "\"sub\":\"u1\"}", "N", &u, &why), OIDC_IDT_OK,
+	    "one audience, azp ours");
 	is_int(check(ks, "{\"iss\":\"https://evil\",\"exp\":1764285000,\"nonce\":"
 	    "\"N\",\"aud\":\"app\",\"sub\":\"u1\"}", "N", &u, &why),
 	    OIDC_IDT_BAD, "another issuer");
