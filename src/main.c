@@ -224,6 +224,10 @@ reload(struct runtime *rt)
 		    "restart", old->rate_limit_table_size);
 	if (strcmp(nc->listen, old->listen) != 0)
 		log_warn("reload: listen stays %s until a restart", old->listen);
+	/* The connection pool is sized when the HTTP client starts. */
+	if (nc->upstream_max_connections != old->upstream_max_connections)
+		log_warn("reload: upstream_max_connections stays %lld until a "
+		    "restart", old->upstream_max_connections);
 	if (rt->opts.dev)
 		add_dev_key(rt, nc);
 	rt->gate.conf = nc;
