@@ -648,14 +648,19 @@ rq_rate_limit(struct rq *rq)
 	const struct rl_limit *lim;
 	struct rl_verdict v;
 	char key[RL_KEY_LEN], n[16];
+	unsigned int rc;
 
 	if (rq->rl_done)
 		return 0;
 	rq->rl_done = 1;
-	if (r == NULL || (unsigned int)r->rclass >= RL_NCLASSES ||
-	    rq->req == NULL)
+	/* A path no route matches (404, 405) is in the default class, so
+	 * probing for routes is throttled too; a CORS preflight never is. */
+	if (r == NULL && strcmp(rq->method_name, "OPTIONS") == 0)
 		return 0;
-	lim = &rq_gate(rq)->conf->rate_limits[r->rclass];
+	rc = r != NULL ? (unsigned int)r->rclass : (unsigned int)RC_DEFAULT;
+	if (rc >= RL_NCLASSES || rq->req == NULL)
+		return 0;
+	lim = &rq_gate(rq)->conf->rate_limits[rc];
 	if (lim->count == 0)
 		return 0;
 	if (rq_rl_key(rq, key, sizeof(key)) == -1) {
@@ -663,20 +668,18 @@ rq_rate_limit(struct rq *rq)
 		    rq->id);
 		return 0;
 	}
-	ratelim_take(front->rl, (unsigned int)r->rclass, key, lim,
-	    util_mono_ms(), &v);
+	ratelim_take(front->rl, rc, key, lim, util_mono_ms(), &v);
 	metrics_gauge_set(front->gate->metrics, MG_RATELIMIT_ENTRIES,
 	    (int64_t)ratelim_size(front->rl));
 	rq_rl_headers(rq, &v);
 	if (v.allowed)
 		return 0;
-	metrics_ratelimited(front->gate->metrics, (unsigned int)r->rclass);
+	metrics_ratelimited(front->gate->metrics, rc);
 	snprintf(n, sizeof(n), "%u", v.retry_after_s);
 	rq_add_header(rq, "Retry-After", n);
 	rq->retry_after = v.retry_after_s;
 	rq_reply_error(rq, E_RATE_LIMITED, "too many requests (%s), retry in "
-	    "%u s", ratelim_class_name((unsigned int)r->rclass),
-	    v.retry_after_s);
+	    "%u s", ratelim_class_name(rc), v.retry_after_s);
 	return -1;
 }
 

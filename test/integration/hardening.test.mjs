@@ -264,6 +264,17 @@ describe('rate limits over time', () => {
     assert.equal(res.headers['x-ratelimit-limit'], '2');
   });
 
+  it('counts 404 and 405 answers in the default class too', async () => {
+    await sleep(1100);	// a full bucket
+    assert.equal((await call(gw, 'GET', '/api/no-such-route')).status, 404);
+    assert.equal((await call(gw, 'PUT', '/api/sessions')).status, 405);
+    const res = await call(gw, 'GET', '/api/no-such-route');
+    assert429(res, 1);
+    // A CORS preflight is never limited.
+    const pre = await call(gw, 'OPTIONS', '/api/sessions');
+    assert.equal(pre.status, 204, pre.text);
+  });
+
   it('never limits the health and metrics routes', async () => {
     for (let i = 0; i < 6; i++) {
       for (const path of ['/health', '/metrics']) {
