@@ -143,7 +143,14 @@ dev: all
 	./lkgate --dev
 
 bench: all $(TEST_STAMP)
-	sh test/bench/run
+	@$(MAKE) --no-print-directory $(BUILD)/bench-floor
+	BENCH_FLOOR=$(BUILD)/bench-floor sh test/bench/run
+
+# The reference servers of the benchmark (test/bench/floor.c).
+$(BUILD)/bench-floor: test/bench/floor.c config.mk
+	@mkdir -p $(@D)
+	@echo "  CC      $@"
+	@$(CC) $(CPPFLAGS) $(DEPCFLAGS) $(CFLAGS) -o $@ $< $(DEPLIBS)
 
 headers-check: $(DEPS_STAMP)
 	@sh test/check-headers
