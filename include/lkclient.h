@@ -44,6 +44,9 @@ struct lk_result {
 	const cJSON	*body;		/* LK_OK: the response object, borrowed
 					   for the callback's duration */
 	unsigned long	 elapsed_ms;
+	int		 shared;	/* 1: the answer of a read another call
+					   started and was told first (count
+					   the LiveKit call once: where 0) */
 };
 
 typedef void (*lk_done_fn)(void *arg, const struct lk_result *);
@@ -60,18 +63,23 @@ void		 lkclient_set_conf(struct lkclient *, const struct conf *);
  * Calls method with body (ownership taken; NULL sends {}).  room names the
  * room for per-room grants (roomAdmin + room) and is ignored otherwise.
  * done runs exactly once from the loop unless lk_cancel() comes first.
- * Never returns NULL.
+ * Never returns NULL.  A read (ListRooms, ListParticipants, GetParticipant)
+ * asked for while the same read (method, room, body) is on its way waits
+ * for that one's answer instead of sending another.
  */
 struct lk_call	*lk_call(struct lkclient *, enum lk_method, const char *room,
 		    cJSON *body, lk_done_fn done, void *arg);
 
 /* Probes LiveKit's health endpoint (GET / on the API URL, no
- * Authorization): LK_OK on 200, LK_UNAVAILABLE on another status. */
+ * Authorization): LK_OK on 200, LK_UNAVAILABLE on another status.
+ * Probes asked for while one is on its way share it. */
 struct lk_call	*lk_probe(struct lkclient *, lk_done_fn done, void *arg);
 
 /* Aborts a call; its done callback never runs.  NULL is allowed, and so
- * is a call from inside that call's own done callback (a no-op). */
-void		 lk_cancel(struct lk_call *);
+ * is a call from inside that call's own done callback (a no-op).  1 when
+ * the request to LiveKit was abandoned with it, 0 when there was none or
+ * other calls still wait for its answer. */
+int		 lk_cancel(struct lk_call *);
 
 /* "CreateRoom", ...; used in logs and metrics. */
 const char	*lk_method_name(enum lk_method);

@@ -32,6 +32,10 @@ struct metrics;
 	    "Client TCP connections accepted.")				\
 	X(MC_ACCEPT_PAUSES, "accept_pauses_total",			\
 	    "Times accepting paused because file descriptors ran out.") \
+	X(MC_LIVEKIT_SHARED, "livekit_calls_shared_total",		\
+	    "LiveKit answers a request shared with another one that "	\
+	    "asked for the same read at the same time (not in "	\
+	    "lkgate_livekit_calls_total).")				\
 	X(MC_RELOADS, "config_reloads_total",				\
 	    "Configurations reloaded by SIGHUP.")			\
 	X(MC_RELOAD_FAILURES, "config_reload_failures_total",		\

@@ -223,7 +223,9 @@ rq_lk_done(void *arg, const struct lk_result *res)
 	rq->call = NULL;
 	rq->lk_cb = NULL;
 	rq->upstream_ms += res->elapsed_ms;
-	if (rq->lk_method >= 0)
+	if (res->shared)
+		metrics_inc(rq_gate(rq)->metrics, MC_LIVEKIT_SHARED);
+	else if (rq->lk_method >= 0)
 		metrics_livekit(rq_gate(rq)->metrics, rq->lk_method,
 		    (int)res->outcome, (uint64_t)res->elapsed_ms * 1000);
 	cb(rq, res);
@@ -444,12 +446,11 @@ rq_finish(struct rq *rq, int status, const char *ctype, const char *data,
 	if (rq->req != NULL && status != 0)
 		rq_send(rq, status, ctype, data, len);
 	rq_detach(rq);
-	if (rq->call != NULL) {
-		if (rq->lk_method >= 0)
-			metrics_livekit(rq_gate(rq)->metrics, rq->lk_method,
-			    METRICS_LK_CANCELLED, mono_us() - rq->lk_start_us);
-		lk_cancel(rq->call);
-	}
+	/* Counted when the LiveKit call itself is abandoned, not when
+	 * others still wait for its answer. */
+	if (lk_cancel(rq->call) && rq->lk_method >= 0)
+		metrics_livekit(rq_gate(rq)->metrics, rq->lk_method,
+		    METRICS_LK_CANCELLED, mono_us() - rq->lk_start_us);
 	if (rq->deadline != NULL)
 		event_free(rq->deadline);
 	rq_hold(rq, NULL, NULL);

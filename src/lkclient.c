@@ -10,6 +10,12 @@
  * Twirp's JSON errors and the plain-text 401s of LiveKit's auth
  * middleware.  Nothing here keeps a pointer into the conf once a call has
  * started, so lkclient_set_conf() may swap it at any time.
+ *
+ * A read (ListRooms, ListParticipants, GetParticipant, the probe) asked
+ * for while the very same read is on its way rides on it: one flight to
+ * LiveKit, one answer given to every call waiting on it.  When a class of
+ * sixty starts, sixty token requests for one room make one ListRooms, not
+ * sixty.  Writes never share.
  */
 #include <sys/queue.h>
 
@@ -36,6 +42,7 @@
 #define LK_PROBE_MAX_RESPONSE	(64 * 1024)
 #define LK_PROBE_TIMEOUT_MS	2000
 #define LK_MSG_MAX		200
+#define LK_FLIGHT_BUCKETS	256		/* power of two */
 
 enum lk_grant { GRANT_CREATE, GRANT_LIST, GRANT_ADMIN };
 
@@ -44,23 +51,24 @@ static const struct lk_method_info {
 	const char	*name;
 	enum lk_grant	 grant;
 	int		 idempotent;	/* may be resent on a dead connection */
+	int		 read;		/* changes nothing: may be shared */
 } methods[LK_METHOD_COUNT] = {
 	[LK_CREATE_ROOM] =	{ "RoomService", "CreateRoom",
-				    GRANT_CREATE, 1 },
+				    GRANT_CREATE, 1, 0 },
 	[LK_DELETE_ROOM] =	{ "RoomService", "DeleteRoom",
-				    GRANT_CREATE, 1 },
+				    GRANT_CREATE, 1, 0 },
 	[LK_LIST_ROOMS] =	{ "RoomService", "ListRooms",
-				    GRANT_LIST, 1 },
+				    GRANT_LIST, 1, 1 },
 	[LK_LIST_PARTICIPANTS] = { "RoomService", "ListParticipants",
-				    GRANT_ADMIN, 1 },
+				    GRANT_ADMIN, 1, 1 },
 	[LK_GET_PARTICIPANT] =	{ "RoomService", "GetParticipant",
-				    GRANT_ADMIN, 1 },
+				    GRANT_ADMIN, 1, 1 },
 	[LK_REMOVE_PARTICIPANT] = { "RoomService", "RemoveParticipant",
-				    GRANT_ADMIN, 0 },
+				    GRANT_ADMIN, 0, 0 },
 	[LK_UPDATE_ROOM_METADATA] = { "RoomService", "UpdateRoomMetadata",
-				    GRANT_ADMIN, 1 },
+				    GRANT_ADMIN, 1, 0 },
 	[LK_CREATE_DISPATCH] =	{ "AgentDispatchService", "CreateDispatch",
-				    GRANT_ADMIN, 0 },
+				    GRANT_ADMIN, 0, 0 },
 };
 
 static const struct {
@@ -82,22 +90,33 @@ struct lk_cached_token {
 	int64_t		 made;		/* wall seconds */
 };
 
+/* One request to LiveKit, and the calls waiting for its answer. */
+struct lk_flight {
+	struct lkclient		*lk;
+	struct up_call		*up;
+	const char		*name;		/* method name, static */
+	char			*key;		/* a shared read's; else NULL */
+	int			 probe;
+	int			 answering;	/* its waiters are being told */
+	TAILQ_HEAD(, lk_call)	 waiters;
+	TAILQ_ENTRY(lk_flight)	 entry;		/* in lk->flights */
+	LIST_ENTRY(lk_flight)	 bucket;	/* in lk->shared, while joinable */
+};
+
+struct lk_call {
+	struct lk_flight	*flight;
+	int			 in_done;
+	lk_done_fn		 done;
+	void			*arg;
+	TAILQ_ENTRY(lk_call)	 entry;		/* in flight->waiters */
+};
+
 struct lkclient {
 	struct upstream		*up;
 	const struct conf	*conf;
 	struct lk_cached_token	 cache[GRANT_ADMIN];	/* create, list */
-	TAILQ_HEAD(, lk_call)	 calls;
-};
-
-struct lk_call {
-	struct lkclient		*lk;
-	struct up_call		*up;
-	const char		*name;		/* method name, static */
-	int			 probe;
-	int			 in_done;
-	lk_done_fn		 done;
-	void			*arg;
-	TAILQ_ENTRY(lk_call)	 entry;
+	TAILQ_HEAD(, lk_flight)	 flights;
+	LIST_HEAD(, lk_flight)	 shared[LK_FLIGHT_BUCKETS];
 };
 
 const char *
@@ -362,12 +381,12 @@ lk_token(struct lkclient *lk, enum lk_grant g, const char *room)
 /* --- calls --- */
 
 static void
-lk_log_failure(const struct lk_call *c, const struct lk_result *res)
+lk_log_failure(const struct lk_flight *f, const struct lk_result *res)
 {
 	/* A missing room or participant is an answer, not a fault. */
 	log_event(res->outcome == LK_NOT_FOUND ? LOG_INFO : LOG_WARN,
 	    "livekit_call_failed",
-	    "method", "s", c->name,
+	    "method", "s", f->name,
 	    "outcome", "s", lk_outcome_name(res->outcome),
 	    "http_status", "i", (long long)res->http_status,
 	    "twirp_code", "s", res->twirp_code,
@@ -376,16 +395,65 @@ lk_log_failure(const struct lk_call *c, const struct lk_result *res)
 	    (const char *)NULL);
 }
 
-static void
-lk_call_done(void *arg, const struct up_result *r)
+static size_t
+lk_bucket(const char *key)
 {
-	struct lk_call *c = arg;
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h & (LK_FLIGHT_BUCKETS - 1);
+}
+
+/* No later call may join f: it is answering or gone. */
+static void
+lk_flight_close(struct lk_flight *f)
+{
+	if (f->key != NULL) {
+		LIST_REMOVE(f, bucket);
+		free(f->key);
+		f->key = NULL;
+	}
+}
+
+static void
+lk_flight_free(struct lk_flight *f)
+{
+	lk_flight_close(f);
+	TAILQ_REMOVE(&f->lk->flights, f, entry);
+	free(f);
+}
+
+/* Tells every waiter, in the order they came; the first is told it is
+ * the call's owner (res.shared 0), the others that they shared it. */
+static void
+lk_flight_answer(struct lk_flight *f, struct lk_result *res)
+{
+	struct lk_call *c;
+
+	f->answering = 1;
+	lk_flight_close(f);
+	res->shared = 0;
+	while ((c = TAILQ_FIRST(&f->waiters)) != NULL) {
+		TAILQ_REMOVE(&f->waiters, c, entry);
+		c->in_done = 1;
+		c->done(c->arg, res);
+		free(c);
+		res->shared = 1;
+	}
+	lk_flight_free(f);
+}
+
+static void
+lk_flight_done(void *arg, const struct up_result *r)
+{
+	struct lk_flight *f = arg;
 	struct lk_answer a;
 	struct lk_result res;
 
 	if (r->status != UP_OK)
 		lk_map_transport(r, &a);
-	else if (c->probe)
+	else if (f->probe)
 		lk_map_probe(r->http_status, r->body, r->bodylen, &a);
 	else
 		lk_map_answer(r->http_status, r->content_type, r->body,
@@ -398,36 +466,66 @@ lk_call_done(void *arg, const struct up_result *r)
 	res.body = a.body;
 	res.elapsed_ms = r->elapsed_ms;
 	if (res.outcome != LK_OK)
-		lk_log_failure(c, &res);
-	c->in_done = 1;
-	TAILQ_REMOVE(&c->lk->calls, c, entry);
-	if (c->done != NULL)
-		c->done(c->arg, &res);
+		lk_log_failure(f, &res);
+	f->up = NULL;
+	lk_flight_answer(f, &res);
 	lk_answer_clear(&a);
-	free(c);
 }
 
 static struct lk_call *
-lk_call_new(struct lkclient *lk, const char *name, lk_done_fn done,
-    void *arg)
+lk_wait(struct lk_flight *f, lk_done_fn done, void *arg)
 {
 	struct lk_call *c;
 
 	c = xcalloc(1, sizeof(*c));
-	c->lk = lk;
-	c->name = name;
+	c->flight = f;
 	c->done = done;
 	c->arg = arg;
-	TAILQ_INSERT_TAIL(&lk->calls, c, entry);
+	TAILQ_INSERT_TAIL(&f->waiters, c, entry);
 	return c;
 }
 
-/* Fails c from the loop, as every lk_call completes. */
-static struct lk_call *
-lk_call_fail(struct lk_call *c, const char *why)
+/* The joinable flight of key, or NULL. */
+static struct lk_flight *
+lk_flight_find(struct lkclient *lk, const char *key)
 {
-	log_error("livekit %s: %s", c->name, why);
-	c->up = upstream_fail(c->lk->up, why, lk_call_done, c);
+	struct lk_flight *f;
+
+	LIST_FOREACH(f, &lk->shared[lk_bucket(key)], bucket)
+		if (strcmp(f->key, key) == 0)
+			return f;
+	return NULL;
+}
+
+/* A new flight; key (taken) makes it joinable, NULL keeps it alone. */
+static struct lk_flight *
+lk_flight_new(struct lkclient *lk, const char *name, char *key)
+{
+	struct lk_flight *f;
+
+	f = xcalloc(1, sizeof(*f));
+	f->lk = lk;
+	f->name = name;
+	f->key = key;
+	TAILQ_INIT(&f->waiters);
+	TAILQ_INSERT_TAIL(&lk->flights, f, entry);
+	if (key != NULL)
+		LIST_INSERT_HEAD(&lk->shared[lk_bucket(key)], f, bucket);
+	return f;
+}
+
+/* Fails a call from the loop, as every lk_call completes. */
+static struct lk_call *
+lk_call_fail(struct lkclient *lk, const char *name, const char *why,
+    lk_done_fn done, void *arg)
+{
+	struct lk_flight *f;
+	struct lk_call *c;
+
+	log_error("livekit %s: %s", name, why);
+	f = lk_flight_new(lk, name, NULL);
+	c = lk_wait(f, done, arg);
+	f->up = upstream_fail(lk->up, why, lk_flight_done, f);
 	return c;
 }
 
@@ -437,33 +535,16 @@ lk_min(long long a, long long b)
 	return (long)(a < b ? a : b);
 }
 
-struct lk_call *
-lk_call(struct lkclient *lk, enum lk_method m, const char *room,
-    cJSON *body, lk_done_fn done, void *arg)
+/* Starts the Twirp request of method mi with body text on flight f. */
+static void
+lk_flight_start(struct lk_flight *f, const struct lk_method_info *mi,
+    const char *jwt, const char *text)
 {
-	const struct conf *cf = lk->conf;
-	const struct lk_method_info *mi;
+	const struct conf *cf = f->lk->conf;
 	struct up_request rq;
-	struct lk_call *c;
 	const char *hdrs[5];
-	char *text, *url, *jwt, *auth;
+	char *url, *auth;
 
-	c = lk_call_new(lk, lk_method_name(m), done, arg);
-	if ((unsigned)m >= LK_METHOD_COUNT) {
-		cJSON_Delete(body);
-		return lk_call_fail(c, "unknown method");
-	}
-	mi = &methods[m];
-	if (mi->grant == GRANT_ADMIN && (room == NULL || *room == '\0')) {
-		cJSON_Delete(body);
-		return lk_call_fail(c, "no room for a per-room call");
-	}
-	if ((jwt = lk_token(lk, mi->grant, room)) == NULL) {
-		cJSON_Delete(body);
-		return lk_call_fail(c, "cannot sign a service token");
-	}
-	text = body != NULL ? json_print(body) : xstrdup("{}");
-	cJSON_Delete(body);
 	url = xasprintf("%s/twirp/livekit.%s/%s", cf->livekit_api_url,
 	    mi->service, mi->name);
 	auth = xasprintf("Authorization: Bearer %s", jwt);
@@ -482,10 +563,52 @@ lk_call(struct lkclient *lk, enum lk_method m, const char *room,
 	rq.connect_timeout_ms = (long)cf->upstream_connect_timeout_ms;
 	rq.max_response = LK_MAX_RESPONSE;
 	rq.idempotent = mi->idempotent;
-	c->up = upstream_start(lk->up, &rq, lk_call_done, c);
+	f->up = upstream_start(f->lk->up, &rq, lk_flight_done, f);
 	lk_forget(auth);
-	lk_forget(jwt);
 	free(url);
+}
+
+struct lk_call *
+lk_call(struct lkclient *lk, enum lk_method m, const char *room,
+    cJSON *body, lk_done_fn done, void *arg)
+{
+	const struct lk_method_info *mi;
+	struct lk_flight *f;
+	struct lk_call *c;
+	char *text, *key = NULL, *jwt;
+
+	if ((unsigned)m >= LK_METHOD_COUNT) {
+		cJSON_Delete(body);
+		return lk_call_fail(lk, "?", "unknown method", done, arg);
+	}
+	mi = &methods[m];
+	if (mi->grant == GRANT_ADMIN && (room == NULL || *room == '\0')) {
+		cJSON_Delete(body);
+		return lk_call_fail(lk, mi->name, "no room for a per-room call",
+		    done, arg);
+	}
+	text = body != NULL ? json_print(body) : xstrdup("{}");
+	cJSON_Delete(body);
+	if (mi->read) {
+		/* The room is in the key: it is in the per-room grant. */
+		key = xasprintf("%d\n%s\n%s", (int)m, room != NULL ? room : "",
+		    text);
+		if ((f = lk_flight_find(lk, key)) != NULL) {
+			free(key);
+			free(text);
+			return lk_wait(f, done, arg);
+		}
+	}
+	if ((jwt = lk_token(lk, mi->grant, room)) == NULL) {
+		free(key);
+		free(text);
+		return lk_call_fail(lk, mi->name, "cannot sign a service token",
+		    done, arg);
+	}
+	f = lk_flight_new(lk, mi->name, key);
+	c = lk_wait(f, done, arg);
+	lk_flight_start(f, mi, jwt, text);
+	lk_forget(jwt);
 	free(text);
 	return c;
 }
@@ -495,12 +618,16 @@ lk_probe(struct lkclient *lk, lk_done_fn done, void *arg)
 {
 	const struct conf *cf = lk->conf;
 	struct up_request rq;
+	struct lk_flight *f;
 	struct lk_call *c;
 	const char *hdrs[2];
 	char *url;
 
-	c = lk_call_new(lk, "probe", done, arg);
-	c->probe = 1;
+	if ((f = lk_flight_find(lk, "probe")) != NULL)
+		return lk_wait(f, done, arg);
+	f = lk_flight_new(lk, "probe", xstrdup("probe"));
+	f->probe = 1;
+	c = lk_wait(f, done, arg);
 	url = xasprintf("%s/", cf->livekit_api_url);
 	/* No Authorization: LiveKit's auth middleware runs even for "/". */
 	hdrs[0] = "User-Agent: lkgate/" LKGATE_VERSION;
@@ -514,30 +641,40 @@ lk_probe(struct lkclient *lk, lk_done_fn done, void *arg)
 	    rq.timeout_ms);
 	rq.max_response = LK_PROBE_MAX_RESPONSE;
 	rq.idempotent = 1;
-	c->up = upstream_start(lk->up, &rq, lk_call_done, c);
+	f->up = upstream_start(lk->up, &rq, lk_flight_done, f);
 	free(url);
 	return c;
 }
 
-void
+int
 lk_cancel(struct lk_call *c)
 {
+	struct lk_flight *f;
+
 	if (c == NULL || c->in_done)
-		return;		/* inside its own callback: freed after */
-	upstream_cancel(c->up);
-	TAILQ_REMOVE(&c->lk->calls, c, entry);
+		return 0;	/* inside its own callback: freed after */
+	f = c->flight;
+	TAILQ_REMOVE(&f->waiters, c, entry);
 	free(c);
+	if (!TAILQ_EMPTY(&f->waiters) || f->answering)
+		return 0;	/* others still wait for the answer */
+	upstream_cancel(f->up);
+	lk_flight_free(f);
+	return 1;
 }
 
 struct lkclient *
 lkclient_new(struct upstream *up, const struct conf *cf)
 {
 	struct lkclient *lk;
+	size_t i;
 
 	lk = xcalloc(1, sizeof(*lk));
 	lk->up = up;
 	lk->conf = cf;
-	TAILQ_INIT(&lk->calls);
+	TAILQ_INIT(&lk->flights);
+	for (i = 0; i < LK_FLIGHT_BUCKETS; i++)
+		LIST_INIT(&lk->shared[i]);
 	return lk;
 }
 
@@ -552,12 +689,19 @@ lkclient_set_conf(struct lkclient *lk, const struct conf *cf)
 void
 lkclient_free(struct lkclient *lk)
 {
+	struct lk_flight *f;
 	struct lk_call *c;
 
 	if (lk == NULL)
 		return;
-	while ((c = TAILQ_FIRST(&lk->calls)) != NULL)
-		lk_cancel(c);
+	while ((f = TAILQ_FIRST(&lk->flights)) != NULL) {
+		while ((c = TAILQ_FIRST(&f->waiters)) != NULL) {
+			TAILQ_REMOVE(&f->waiters, c, entry);
+			free(c);
+		}
+		upstream_cancel(f->up);
+		lk_flight_free(f);
+	}
 	lk_cache_drop(lk);
 	free(lk);
 }
