@@ -15,5 +15,12 @@ int	valid_identity(const char *s);
 int	valid_room_name(const char *s);
 /* A string of at most max bytes of valid UTF-8 with no control character. */
 int	valid_text(const char *s, size_t max);
+/*
+ * 1 when url may carry credentials or keys: https, or plain http to a
+ * loopback host (localhost, 127.0.0.0/8, [::1]) for development and
+ * tests (OpenID Connect Discovery 3 and RFC 6749 3.1 and 3.2 ask for
+ * TLS).  Only the scheme and host are judged.
+ */
+int	valid_secure_url(const char *url);
 
 #endif

@@ -28,6 +28,7 @@
 #include "seal.h"
 #include "token.h"
 #include "util.h"
+#include "validate.h"
 
 #define SECRET_MAX	4096		/* the LiveKit API secret */
 #define USER_SECRET_MIN	32		/* HS256: 256 bits, RFC 7518 3.2 */
@@ -369,6 +370,11 @@ check_oidc(const struct conf *c, char **err)
 	}
 	if (c->ncookie_keys == 0) {
 		*err = xstrdup("the OpenID Connect login needs cookie_keys");
+		return -1;
+	}
+	if (!valid_secure_url(c->oidc_issuer)) {
+		*err = xstrdup("oidc_issuer must be an https URL (plain http "
+		    "only to a loopback host, for development)");
 		return -1;
 	}
 	for (; sc != NULL && *sc != '\0'; sc += n + strspn(sc + n, " ")) {

@@ -69,6 +69,13 @@ take_url(const cJSON *o, const char *key, int required, char **out,
 		    "URL", key);
 		return -1;
 	}
+	if (!valid_secure_url(s)) {
+		if (!required)
+			return 0;
+		*why = xasprintf("discovery document: %s is plain http to "
+		    "a host that is not loopback: https is required", key);
+		return -1;
+	}
 	*out = xstrdup(s);
 	return 0;
 }

@@ -3,7 +3,9 @@
  * and a check for free text (names, goals) that will end up in tokens,
  * metadata and logs.
  */
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "json.h"
 #include "validate.h"
@@ -50,4 +52,45 @@ valid_text(const char *s, size_t max)
 		if (*p < 0x20 || *p == 0x7f)
 			return 0;
 	return 1;
+}
+
+/* 1 when the n bytes at h name a loopback host: localhost, [::1], or a
+ * dotted quad 127.x.y.z. */
+static int
+loopback_host(const char *h, size_t n)
+{
+	unsigned a, b, c, d;
+	char quad[16], tail;
+
+	if ((n == 9 && strncasecmp(h, "localhost", 9) == 0) ||
+	    (n == 5 && strncmp(h, "[::1]", 5) == 0))
+		return 1;
+	if (n == 0 || n >= sizeof(quad) || strspn(h, "0123456789.") < n)
+		return 0;
+	memcpy(quad, h, n);
+	quad[n] = '\0';
+	return sscanf(quad, "%3u.%3u.%3u.%3u%c", &a, &b, &c, &d, &tail) == 4 &&
+	    a == 127 && b < 256 && c < 256 && d < 256;
+}
+
+int
+valid_secure_url(const char *url)
+{
+	const char *h;
+	size_t n;
+
+	if (strncasecmp(url, "https://", 8) == 0)
+		return url[8] != '\0';
+	if (strncasecmp(url, "http://", 7) != 0)
+		return 0;
+	h = url + 7;
+	/* An authority with user information is never believed. */
+	if (memchr(h, '@', strcspn(h, "/?#")) != NULL)
+		return 0;
+	/* The host ends at the port, the path, the query or the fragment. */
+	if (*h == '[')
+		n = strcspn(h, "]") + 1;
+	else
+		n = strcspn(h, ":/?#");
+	return loopback_host(h, n);
 }

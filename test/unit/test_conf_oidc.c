@@ -144,6 +144,14 @@ test_refusals(void)
 	const char *badbool[] = { "LKGATE_COOKIE_SECURE=no", NULL };
 	const char *badscheme[] = { "LKGATE_OIDC_ISSUER=ftp://l.example.com",
 	    NULL };
+	const char *plainhttp[] = { "LKGATE_OIDC_ISSUER=http://l.example.com",
+	    "LKGATE_OIDC_CLIENT_ID=c", "LKGATE_COOKIE_KEYS=" KEY_A,
+	    "LKGATE_OIDC_REDIRECT_URI=https://v.example.com/cb", NULL };
+	const char *loopback[] = { "LKGATE_OIDC_ISSUER=http://127.0.0.1:9000",
+	    "LKGATE_OIDC_CLIENT_ID=c", "LKGATE_COOKIE_KEYS=" KEY_A,
+	    "LKGATE_OIDC_REDIRECT_URI=http://127.0.0.1:8083/cb", NULL };
+	struct conf *c;
+	char *err;
 
 	refused(partial, "go together", "issuer without client and redirect");
 	refused(nokeys, "cookie_keys", "a login without cookie keys");
@@ -154,6 +162,12 @@ test_refusals(void)
 	refused(badname, "visible ASCII", "a blank in the parameters");
 	refused(badbool, "true or false", "cookie_secure no");
 	refused(badscheme, "not a URL", "an ftp issuer");
+	refused(plainhttp, "https", "a plain-http issuer not on loopback");
+	c = load(loopback, &err);
+	ok(c != NULL, "a plain-http issuer on loopback (%s)",
+	    c != NULL ? "accepted" : err);
+	conf_free(c);
+	free(err);
 }
 
 int

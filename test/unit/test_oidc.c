@@ -14,6 +14,7 @@
 #include "crypto.h"
 #include "jwks.h"
 #include "oidc.h"
+#include "validate.h"
 #include "tap.h"
 #include "token.h"
 
@@ -126,6 +127,46 @@ test_discovery(void)
 	    ISS "/k\"}", &d) == -1, "a file: URL");
 	ok(disc("{\"issuer\":\"" ISS "\",\"issuer\":\"" ISS "\"}", &d) == -1,
 	    "a repeated key");
+	ok(disc("{\"issuer\":\"" ISS "\",\"authorization_endpoint\":\"" ISS
+	    "/a\",\"token_endpoint\":\"http://op.example/t\",\"jwks_uri\":\""
+	    ISS "/k\"}", &d) == -1, "a plain-http token endpoint elsewhere "
+	    "than on loopback");
+	ok(disc("{\"issuer\":\"" ISS "\",\"authorization_endpoint\":\"" ISS
+	    "/a\",\"token_endpoint\":\"" ISS "/t\",\"jwks_uri\":\""
+	    "http://keys.example/k\"}", &d) == -1, "a plain-http jwks_uri");
+	ok(disc("{\"issuer\":\"" ISS "\",\"authorization_endpoint\":\"" ISS
+	    "/a\",\"token_endpoint\":\"" ISS "/t\",\"jwks_uri\":\"" ISS
+	    "/k\",\"end_session_endpoint\":\"http://op.example/l\"}", &d) == 0 &&
+	    d.end_session_endpoint == NULL, "a plain-http end-session "
+	    "endpoint is dropped");
+	oidc_discovery_clear(&d);
+	ok(disc("{\"issuer\":\"" ISS "\",\"authorization_endpoint\":\""
+	    "http://127.0.0.1:9000/a\",\"token_endpoint\":\"http://localhost/t"
+	    "\",\"jwks_uri\":\"http://[::1]:9/k\"}", &d) == 0,
+	    "plain http to loopback hosts");
+	oidc_discovery_clear(&d);
+}
+
+static void
+test_secure_url(void)
+{
+	static const char *good[] = { "https://op.example",
+	    "HTTPS://op.example/x", "http://127.0.0.1", "http://127.1.2.3:80/x",
+	    "http://localhost:8080/cb", "http://LOCALHOST", "http://[::1]:9/",
+	    "http://127.0.0.1?x", "http://127.0.0.1#f" };
+	static const char *bad[] = { "http://op.example",
+	    "http://127.0.0.1.op.example/", "http://127.0.0.1@op.example/",
+	    "http://user@127.0.0.1/", "http://128.0.0.1", "http://127.1",
+	    "http://127.0.0.256", "http://1127.0.0.1", "http://localhost.op",
+	    "http://[::2]/", "http://[::1", "http://", "https://", "ftp://x",
+	    "//127.0.0.1", "http://0177.0.0.1x", "" };
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ok(valid_secure_url(good[i]) == 1, "secure enough: %s",
+		    good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(valid_secure_url(bad[i]) == 0, "refused: \"%s\"", bad[i]);
 }
 
 static int
@@ -264,6 +305,7 @@ main(void)
 {
 	test_encoding();
 	test_discovery();
+	test_secure_url();
 	test_token_response();
 	test_id_token();
 	return tap_done();
