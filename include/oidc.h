@@ -30,14 +30,16 @@ struct oidc_discovery {
 	char		*token_endpoint;
 	char		*jwks_uri;
 	char		*end_session_endpoint;	/* NULL: none */
+	char		*revocation_endpoint;	/* RFC 7009; NULL: none */
 };
 
 /*
  * Parses len bytes of a discovery document.  It must be a strict JSON
  * object whose "issuer" equals want_issuer exactly (Discovery 4.3) and
  * whose authorization_endpoint, token_endpoint and jwks_uri are http or
- * https URLs of at most OIDC_URL_MAX visible ASCII bytes;
- * end_session_endpoint is kept when it is one too.  Returns 0 and fills
+ * https URLs of at most OIDC_URL_MAX visible ASCII bytes, https or plain
+ * http to a loopback host (valid_secure_url); end_session_endpoint and
+ * revocation_endpoint are kept when they are such URLs too.  Returns 0 and fills
  * *d (release with oidc_discovery_clear), or -1 with *why (caller frees).
  */
 int	 oidc_discovery_parse(const char *text, size_t len,
@@ -91,6 +93,9 @@ char	*oidc_authorize_url(const struct conf *, const char *endpoint,
 char	*oidc_form_code(const struct conf *, const char *code,
 	    const char *verifier);
 char	*oidc_form_refresh(const struct conf *, const char *refresh_token);
+/* The form body revoking a refresh token (RFC 7009 2.1), with the client
+ * as oidc_form_code puts it; caller frees. */
+char	*oidc_form_revoke(const struct conf *, const char *refresh_token);
 /* The "Authorization: Basic ..." header line for client_secret_basic
  * (RFC 6749 2.3.1: id and secret form-encoded first), or NULL when the
  * secret goes in the body or there is none.  Caller frees. */

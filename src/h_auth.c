@@ -10,7 +10,9 @@
  *             verifier, checks the ID token and sets the session;
  *   status    says who is signed in;
  *   refresh   extends the session with the refresh token;
- *   logout    clears the cookies and names the provider's end-session URL.
+ *   logout    revokes the refresh token at the provider when it can,
+ *             clears the cookies and names the provider's end-session
+ *             URL.
  *
  * Without oidc_issuer every route here answers 404.
  */
@@ -35,7 +37,7 @@
 #define CODE_MAX	2048
 #define ERROR_ECHO_MAX	64
 
-enum auth_mode { AM_CALLBACK, AM_REFRESH };
+enum auth_mode { AM_CALLBACK, AM_REFRESH, AM_LOGOUT };
 
 /* What a login request holds while it waits for the provider. */
 struct authx {
@@ -535,15 +537,58 @@ logout_answer(struct rq *rq)
 	rq_reply_json(rq, 200, o);
 }
 
+/* The revocation endpoint answered; the logout goes on either way. */
+static void
+logout_revoked(void *arg, const struct up_result *res)
+{
+	struct rq *rq = arg;
+	struct authx *x = rq_state(rq);
+
+	x->call = NULL;
+	if (res->status == UP_OK && res->http_status == 200)
+		log_info("request %s: user %s logged out, refresh token "
+		    "revoked", rq_id(rq), x->sess.user.sub);
+	else
+		log_warn("request %s: the provider did not revoke the refresh "
+		    "token of %s: %s", rq_id(rq), x->sess.user.sub,
+		    res->status != UP_OK ? (res->error != NULL ? res->error :
+		    "no answer") : "it answered an error");
+	logout_answer(rq);
+}
+
+/*
+ * A session with a refresh token has it revoked (RFC 7009) when the
+ * provider has a revocation endpoint: a copy of the cookie kept from
+ * before the logout can then no longer be refreshed.
+ */
+static void
+logout_revoke(struct rq *rq)
+{
+	const struct oidc_discovery *d = oidcprov_discovery(prov(rq), cf(rq));
+	struct authx *x = rq_state(rq);
+	char *form;
+
+	if (d == NULL || d->revocation_endpoint == NULL ||
+	    x->sess.refresh[0] == '\0') {
+		logout_answer(rq);
+		return;
+	}
+	form = oidc_form_revoke(cf(rq), x->sess.refresh);
+	x->call = oidcprov_post(prov(rq), cf(rq), d->revocation_endpoint,
+	    form, logout_revoked, rq);
+	explicit_bzero(form, strlen(form));
+	free(form);
+}
+
 static void
 logout_ready(void *arg, const char *err)
 {
 	struct rq *rq = arg;
 	struct authx *x = rq_state(rq);
 
-	(void)err;	/* without the document, no logout_url */
+	(void)err;	/* without the document: no revocation, no logout_url */
 	x->wait = NULL;
-	logout_answer(rq);
+	logout_revoke(rq);
 }
 
 /*
@@ -554,6 +599,7 @@ void
 h_auth_logout(struct rq *rq)
 {
 	struct principal p;
+	struct authx *x;
 	const char *why;
 
 	if (!login_configured(rq))
@@ -564,10 +610,12 @@ h_auth_logout(struct rq *rq)
 		rq_reply_error(rq, E_PERMISSION_DENIED, "%s", why);
 		return;
 	}
+	x = authx_new(rq, AM_LOGOUT);
+	if (websess_open(cf(rq), rq_header(rq, "Cookie"), util_wall_s(),
+	    &x->sess, &why) == -1)
+		memset(&x->sess, 0, sizeof(x->sess));
 	if (oidcprov_discovery(prov(rq), cf(rq)) != NULL)
-		logout_answer(rq);
-	else {
-		authx_new(rq, AM_CALLBACK);
+		logout_revoke(rq);
+	else
 		with_provider(rq, OP_DISCOVERY, logout_ready);
-	}
 }

@@ -109,6 +109,8 @@ oidc_discovery_parse(const char *text, size_t len, const char *want_issuer,
 	    take_url(o, "token_endpoint", 1, &d->token_endpoint, why) == -1 ||
 	    take_url(o, "jwks_uri", 1, &d->jwks_uri, why) == -1 ||
 	    take_url(o, "end_session_endpoint", 0, &d->end_session_endpoint,
+	    why) == -1 ||
+	    take_url(o, "revocation_endpoint", 0, &d->revocation_endpoint,
 	    why) == -1)
 		goto out;
 	r = 0;
@@ -127,6 +129,7 @@ oidc_discovery_clear(struct oidc_discovery *d)
 	free(d->token_endpoint);
 	free(d->jwks_uri);
 	free(d->end_session_endpoint);
+	free(d->revocation_endpoint);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -337,6 +340,17 @@ oidc_form_refresh(const struct conf *c, const char *refresh_token)
 
 	add_param(&s, "grant_type", "refresh_token");
 	add_param(&s, "refresh_token", refresh_token);
+	add_client(&s, c);
+	return s;
+}
+
+char *
+oidc_form_revoke(const struct conf *c, const char *refresh_token)
+{
+	char *s = xstrdup("");
+
+	add_param(&s, "token", refresh_token);
+	add_param(&s, "token_type_hint", "refresh_token");
 	add_client(&s, c);
 	return s;
 }

@@ -75,7 +75,7 @@ before(async () => {
     // The profile and email claims in the ID token itself (not only at
     // the userinfo endpoint), which is where lkgate reads them.
     conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: true } },
+    features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
   });
   op.on('server_error', (ctx, err) => console.error('oidc-provider:', err));
   opServer = op.listen(opPort, '127.0.0.1');
@@ -189,6 +189,10 @@ describe('the web login with a real OpenID Connect provider, in Chromium', () =>
   });
 
   it('logs out: the cookies go, the provider\'s end-session URL is named', async () => {
+    // A copy of the cookies from before the logout, as a thief would keep.
+    const kept = await context.cookies(gw.url);
+    const cookie = kept.map((c) => `${c.name}=${c.value}`).join('; ');
+    const csrf = kept.find((c) => c.name === 'lkgate_csrf').value;
     const res = await pageCall('POST', '/api/auth/logout');
     assert.equal(res.status, 200, JSON.stringify(res.json));
     assert.equal(res.json.logged_out, true);
@@ -198,6 +202,15 @@ describe('the web login with a real OpenID Connect provider, in Chromium', () =>
     assert.deepEqual(after.json, { authenticated: false });
     const denied = await pageCall('POST', '/api/video/token', { roomId: room.name });
     assert.equal(denied.status, 401);
+    // The refresh token was revoked at the provider (RFC 7009): the kept
+    // cookie can no longer be refreshed.
+    const stale = await request(`${gw.url}/api/auth/refresh`, {
+      method: 'POST', headers: { Cookie: cookie, 'X-CSRF-Token': csrf },
+    });
+    assert.equal(stale.status, 401, stale.text);
+    assert.match(stale.json.error, /log in again/);
+    assert.ok(gw.logs.some((l) => l.msg?.includes('refresh token revoked')),
+      'the revocation is logged');
   });
 
   it('answers /api/config and /api/video/health without a session', async () => {

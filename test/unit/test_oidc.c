@@ -76,6 +76,10 @@ test_encoding(void)
 	is_str(s, "grant_type=refresh_token&refresh_token=rt%2F1&client_id="
 	    "visio%20app&client_secret=sec", "refresh form, secret in body");
 	free(s);
+	s = oidc_form_revoke(c, "rt/1");
+	is_str(s, "token=rt%2F1&token_type_hint=refresh_token&client_id="
+	    "visio%20app&client_secret=sec", "revocation form (RFC 7009 2.1)");
+	free(s);
 	ok(oidc_basic_auth(c) == NULL, "no Basic with post");
 	free(c);
 	c = conf_with("basic", NULL, NULL);
@@ -109,6 +113,13 @@ test_discovery(void)
 	    "a full document");
 	is_str(d.token_endpoint, ISS "/t", "token endpoint");
 	is_str(d.end_session_endpoint, ISS "/l", "end-session endpoint");
+	ok(d.revocation_endpoint == NULL, "no revocation endpoint named");
+	oidc_discovery_clear(&d);
+	ok(disc("{\"issuer\":\"" ISS "\",\"authorization_endpoint\":\"" ISS
+	    "/a\",\"token_endpoint\":\"" ISS "/t\",\"jwks_uri\":\"" ISS
+	    "/k\",\"revocation_endpoint\":\"" ISS "/r\"}", &d) == 0,
+	    "a document with a revocation endpoint");
+	is_str(d.revocation_endpoint, ISS "/r", "revocation endpoint");
 	oidc_discovery_clear(&d);
 	ok(disc("{\"issuer\":\"" ISS "\",\"authorization_endpoint\":\"" ISS
 	    "/a\",\"token_endpoint\":\"" ISS "/t\",\"jwks_uri\":\"" ISS
