@@ -23,6 +23,8 @@ struct token_keyset;
 #define OIDC_NAME_MAX		256	/* a display name, bytes */
 #define OIDC_EMAIL_MAX		320
 #define OIDC_REFRESH_MAX	2048	/* a longer refresh token is not kept */
+#define OIDC_ACCESS_MAX		8192	/* a longer access token is not kept */
+#define OIDC_USERINFO_MAX	(64 * 1024)
 
 struct oidc_discovery {
 	char		*issuer;
@@ -31,6 +33,7 @@ struct oidc_discovery {
 	char		*jwks_uri;
 	char		*end_session_endpoint;	/* NULL: none */
 	char		*revocation_endpoint;	/* RFC 7009; NULL: none */
+	char		*userinfo_endpoint;	/* NULL: none */
 };
 
 /*
@@ -38,8 +41,9 @@ struct oidc_discovery {
  * object whose "issuer" equals want_issuer exactly (Discovery 4.3) and
  * whose authorization_endpoint, token_endpoint and jwks_uri are http or
  * https URLs of at most OIDC_URL_MAX visible ASCII bytes, https or plain
- * http to a loopback host (valid_secure_url); end_session_endpoint and
- * revocation_endpoint are kept when they are such URLs too.  Returns 0 and fills
+ * http to a loopback host (valid_secure_url); end_session_endpoint,
+ * revocation_endpoint and userinfo_endpoint are kept when they are such
+ * URLs too.  Returns 0 and fills
  * *d (release with oidc_discovery_clear), or -1 with *why (caller frees).
  */
 int	 oidc_discovery_parse(const char *text, size_t len,
@@ -50,15 +54,17 @@ void	 oidc_discovery_clear(struct oidc_discovery *d);
 struct oidc_tokens {
 	char		*id_token;	/* NULL when absent (refresh) */
 	char		*refresh_token;	/* NULL when absent or too long */
+	char		*access_token;	/* NULL when too long (for userinfo) */
 	char		*token_type;
 };
 
 /*
  * Reads a token endpoint's answer (RFC 6749 5.1 and 5.2): with a 200 it
  * must be a strict JSON object with a token_type of "Bearer" (in any
- * case) and an access_token; id_token and refresh_token are kept when
- * they are strings (a refresh token over OIDC_REFRESH_MAX bytes or not
- * of visible ASCII is dropped).  Any other status, or an "error" member,
+ * case) and an access_token; id_token, refresh_token and access_token
+ * are kept when they are strings of visible ASCII (a refresh token over
+ * OIDC_REFRESH_MAX bytes or an access token over OIDC_ACCESS_MAX is
+ * dropped).  Any other status, or an "error" member,
  * is a refusal: -1 with *why naming the provider's error code (caller
  * frees); *invalid_grant is set when that code is invalid_grant.  Returns
  * 0 and fills *t (release with oidc_tokens_clear).
@@ -127,5 +133,15 @@ enum oidc_idt oidc_check_id_token(const struct token_keyset *keys,
 	    const char *jwt, size_t len, const char *issuer,
 	    const char *client_id, const char *nonce, int64_t now,
 	    int64_t leeway, struct oidc_user *u, const char **why);
+
+/*
+ * Reads a userinfo endpoint's answer (OIDC Core 5.3.2): a 200 with a
+ * strict JSON object whose sub equals u->sub exactly (5.3.4: else none of
+ * it may be used).  Fills u's name and email where they are empty, read
+ * as from an ID token.  Returns 0, or -1 with *why (static) and u
+ * unchanged.
+ */
+int	 oidc_userinfo_merge(long http_status, const char *text, size_t len,
+	    struct oidc_user *u, const char **why);
 
 #endif

@@ -72,4 +72,11 @@ void		 oidcprov_cancel(struct oidcprov_wait *);
 struct up_call	*oidcprov_post(struct oidcprov *, const struct conf *,
 		    const char *url, const char *form, up_done_fn, void *arg);
 
+/* GETs a userinfo endpoint with the access token as a Bearer credential
+ * (OIDC Core 5.3.1), under conf's upstream timeouts and a cap of
+ * OIDC_USERINFO_MAX bytes.  As upstream_start(). */
+struct up_call	*oidcprov_userinfo(struct oidcprov *, const struct conf *,
+		    const char *url, const char *access_token, up_done_fn,
+		    void *arg);
+
 #endif

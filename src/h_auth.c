@@ -48,6 +48,7 @@ struct authx {
 	struct websess		 sess;
 	char			*code;
 	struct oidc_tokens	 tokens;
+	struct oidc_user	 user;		/* while userinfo is asked */
 	int			 keys_refreshed;
 };
 
@@ -300,6 +301,46 @@ session_established(struct rq *rq, const struct oidc_user *u)
 		rq_reply_json(rq, 200, session_answer(s));
 }
 
+/* The userinfo endpoint answered: what it adds is kept, and the login
+ * goes on whatever it said (the ID token is what proves who it is). */
+static void
+userinfo_answered(void *arg, const struct up_result *res)
+{
+	struct rq *rq = arg;
+	struct authx *x = rq_state(rq);
+	const char *why;
+
+	x->call = NULL;
+	if (res->status != UP_OK)
+		log_warn("request %s: userinfo: %s", rq_id(rq),
+		    res->error != NULL ? res->error : "no answer");
+	else if (oidc_userinfo_merge(res->http_status, res->body,
+	    res->bodylen, &x->user, &why) == -1)
+		log_warn("request %s: userinfo: %s", rq_id(rq), why);
+	session_established(rq, &x->user);
+}
+
+/*
+ * Some providers (France Travail among them) put the name and the email
+ * only at the userinfo endpoint: when the ID token lacks either, ask
+ * there with the access token, then go on with u.
+ */
+static void
+with_userinfo(struct rq *rq, const struct oidc_user *u)
+{
+	const struct oidc_discovery *d = oidcprov_discovery(prov(rq), cf(rq));
+	struct authx *x = rq_state(rq);
+
+	if ((u->name[0] != '\0' && u->email[0] != '\0') || d == NULL ||
+	    d->userinfo_endpoint == NULL || x->tokens.access_token == NULL) {
+		session_established(rq, u);
+		return;
+	}
+	x->user = *u;
+	x->call = oidcprov_userinfo(prov(rq), cf(rq), d->userinfo_endpoint,
+	    x->tokens.access_token, userinfo_answered, rq);
+}
+
 static void
 verify_id_token(struct rq *rq)
 {
@@ -317,7 +358,7 @@ verify_id_token(struct rq *rq)
 	    x->mode == AM_CALLBACK ? x->login.nonce : NULL, util_wall_s(),
 	    cf(rq)->user_jwt_leeway, &u, &why)) {
 	case OIDC_IDT_OK:
-		session_established(rq, &u);
+		with_userinfo(rq, &u);
 		return;
 	case OIDC_IDT_NO_KEY:
 		/* The provider may have rotated its keys: look once. */

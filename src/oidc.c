@@ -111,6 +111,8 @@ oidc_discovery_parse(const char *text, size_t len, const char *want_issuer,
 	    take_url(o, "end_session_endpoint", 0, &d->end_session_endpoint,
 	    why) == -1 ||
 	    take_url(o, "revocation_endpoint", 0, &d->revocation_endpoint,
+	    why) == -1 ||
+	    take_url(o, "userinfo_endpoint", 0, &d->userinfo_endpoint,
 	    why) == -1)
 		goto out;
 	r = 0;
@@ -130,6 +132,7 @@ oidc_discovery_clear(struct oidc_discovery *d)
 	free(d->jwks_uri);
 	free(d->end_session_endpoint);
 	free(d->revocation_endpoint);
+	free(d->userinfo_endpoint);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -201,6 +204,7 @@ oidc_token_response_parse(long http_status, const char *text, size_t len,
 	t->token_type = xstrdup("Bearer");
 	take_token(o, "id_token", TOKEN_MAX_LEN, &t->id_token);
 	take_token(o, "refresh_token", OIDC_REFRESH_MAX, &t->refresh_token);
+	take_token(o, "access_token", OIDC_ACCESS_MAX, &t->access_token);
 	cJSON_Delete(o);
 	return 0;
 }
@@ -210,8 +214,11 @@ oidc_tokens_clear(struct oidc_tokens *t)
 {
 	if (t->refresh_token != NULL)
 		explicit_bzero(t->refresh_token, strlen(t->refresh_token));
+	if (t->access_token != NULL)
+		explicit_bzero(t->access_token, strlen(t->access_token));
 	free(t->id_token);
 	free(t->refresh_token);
+	free(t->access_token);
 	free(t->token_type);
 	memset(t, 0, sizeof(*t));
 }
@@ -488,4 +495,35 @@ oidc_check_id_token(const struct token_keyset *keys, const char *jwt,
 	r = check_claims(claims, client_id, nonce, u, why);
 	cJSON_Delete(claims);
 	return r;
+}
+
+int
+oidc_userinfo_merge(long http_status, const char *text, size_t len,
+    struct oidc_user *u, const char **why)
+{
+	struct oidc_user got;
+	enum json_err jerr;
+	cJSON *o;
+	int r;
+
+	if (http_status != 200) {
+		*why = "the userinfo endpoint answered an error";
+		return -1;
+	}
+	if (len > OIDC_USERINFO_MAX ||
+	    (o = json_parse_strict(text, len, 1, &jerr)) == NULL) {
+		*why = "the userinfo answer is not a JSON object";
+		return -1;
+	}
+	r = user_from_claims(o, &got);
+	cJSON_Delete(o);
+	if (r == -1 || strcmp(got.sub, u->sub) != 0) {
+		*why = "the userinfo answer is about another user";
+		return -1;
+	}
+	if (u->name[0] == '\0')
+		memcpy(u->name, got.name, sizeof(u->name));
+	if (u->email[0] == '\0')
+		memcpy(u->email, got.email, sizeof(u->email));
+	return 0;
 }

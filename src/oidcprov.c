@@ -395,3 +395,31 @@ oidcprov_post(struct oidcprov *p, const struct conf *c, const char *url,
 	}
 	return call;
 }
+
+struct up_call *
+oidcprov_userinfo(struct oidcprov *p, const struct conf *c, const char *url,
+    const char *access_token, up_done_fn fn, void *arg)
+{
+	const char *hdrs[3];
+	struct up_request r;
+	struct up_call *call;
+	char *bearer;
+
+	follow_conf(p, c);
+	bearer = xasprintf("Authorization: Bearer %s", access_token);
+	hdrs[0] = "Accept: application/json";
+	hdrs[1] = bearer;
+	hdrs[2] = NULL;
+	memset(&r, 0, sizeof(r));
+	r.method = "GET";
+	r.url = url;
+	r.headers = hdrs;
+	r.timeout_ms = p->timeout_ms;
+	r.connect_timeout_ms = p->connect_ms;
+	r.max_response = OIDC_USERINFO_MAX;
+	r.idempotent = 1;
+	call = upstream_start(p->up, &r, fn, arg);
+	explicit_bzero(bearer, strlen(bearer));
+	free(bearer);
+	return call;
+}

@@ -34,7 +34,9 @@ let op;
 let issuer;
 // What the fake token endpoint answers, from the form it got.
 let mint = () => ({ status: 500, body: {} });
-const seen = { token: [], jwks: 0 };
+// What the fake userinfo endpoint answers.
+let userinfo = () => ({ status: 500, body: {} });
+const seen = { token: [], jwks: 0, userinfo: [] };
 
 function fakeProvider() {
   return http.createServer((req, res) => {
@@ -53,6 +55,7 @@ function fakeProvider() {
           token_endpoint: `${issuer}/token`,
           jwks_uri: `${issuer}/jwks`,
           end_session_endpoint: `${issuer}/logout`,
+          userinfo_endpoint: `${issuer}/userinfo`,
           response_types_supported: ['code'],
         });
       } else if (url.pathname === '/jwks') {
@@ -63,6 +66,10 @@ function fakeProvider() {
             { ...ecKey.publicKey.export({ format: 'jwk' }), kid: 'e1', use: 'sig' },
           ],
         });
+      } else if (url.pathname === '/userinfo' && req.method === 'GET') {
+        seen.userinfo.push(req.headers.authorization);
+        const { status, body } = userinfo();
+        send(status, body);
       } else if (url.pathname === '/token' && req.method === 'POST') {
         const form = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString()));
         seen.token.push({ form, auth: req.headers.authorization, type: req.headers['content-type'] });
@@ -399,6 +406,45 @@ describe('rooms through the video routes', () => {
     assert.equal((await post(max, `/api/video/room/${name}/join`)).status, 403);
     assert.equal((await post(max, '/api/video/token', { roomId: name })).status, 403);
     assert.equal((await post(lea, '/api/video/token', { roomId: 'bad name' })).status, 400);
+  });
+});
+
+describe('the userinfo endpoint', () => {
+  const bare = (nonce) => rs(idClaims(nonce, { name: undefined, email: undefined }));
+  const statusOf = async (jar) => (await request(`${gw.url}/api/auth/status`,
+    { headers: { Cookie: jar.header() } })).json;
+
+  it('fills the name and email an ID token lacks, asked with the access token', async () => {
+    seen.userinfo = [];
+    userinfo = () => ({ status: 200, body: { sub: 'lea.dupont', name: 'Léa (userinfo)', email: 'lea@userinfo.test' } });
+    const { res, jar } = await loginWith(bare);
+    assert.equal(res.status, 302, res.text);
+    assert.deepEqual(seen.userinfo, ['Bearer at-123']);
+    assert.deepEqual((await statusOf(jar)).user,
+      { sub: 'lea.dupont', name: 'Léa (userinfo)', email: 'lea@userinfo.test' });
+  });
+
+  it('is not asked when the ID token has both', async () => {
+    seen.userinfo = [];
+    const { res, jar } = await loginWith((nonce) => rs(idClaims(nonce)));
+    assert.equal(res.status, 302, res.text);
+    assert.equal(seen.userinfo.length, 0);
+    assert.equal((await statusOf(jar)).user.email, 'lea@example.test');
+  });
+
+  it('about another user: none of it is used, and the login goes on', async () => {
+    userinfo = () => ({ status: 200, body: { sub: 'eve', name: 'Eve', email: 'eve@x.test' } });
+    const { res, jar } = await loginWith(bare);
+    assert.equal(res.status, 302, res.text);
+    assert.deepEqual((await statusOf(jar)).user, { sub: 'lea.dupont', name: '', email: '' });
+  });
+
+  it('failing: the login goes on with what the ID token said', async () => {
+    userinfo = () => ({ status: 500, body: { error: 'server_error' } });
+    const { res, jar } = await loginWith(bare);
+    assert.equal(res.status, 302, res.text);
+    assert.deepEqual((await statusOf(jar)).user, { sub: 'lea.dupont', name: '', email: '' });
+    assert.ok(gw.logs.some((l) => /userinfo/.test(l?.msg ?? '')), 'the failure is logged');
   });
 });
 

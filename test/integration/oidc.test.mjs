@@ -73,7 +73,8 @@ before(async () => {
     }),
     issueRefreshToken: (ctx, client) => client.grantTypeAllowed('refresh_token'),
     // The profile and email claims in the ID token itself (not only at
-    // the userinfo endpoint), which is where lkgate reads them.
+    // the userinfo endpoint, which lkgate asks only for what the ID token
+    // lacks: see oidc-refusals.test.mjs).
     conformIdTokenClaims: false,
     features: { devInteractions: { enabled: true }, revocation: { enabled: true } },
   });

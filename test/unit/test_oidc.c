@@ -114,12 +114,15 @@ test_discovery(void)
 	is_str(d.token_endpoint, ISS "/t", "token endpoint");
 	is_str(d.end_session_endpoint, ISS "/l", "end-session endpoint");
 	ok(d.revocation_endpoint == NULL, "no revocation endpoint named");
+	ok(d.userinfo_endpoint == NULL, "no userinfo endpoint named");
 	oidc_discovery_clear(&d);
 	ok(disc("{\"issuer\":\"" ISS "\",\"authorization_endpoint\":\"" ISS
 	    "/a\",\"token_endpoint\":\"" ISS "/t\",\"jwks_uri\":\"" ISS
-	    "/k\",\"revocation_endpoint\":\"" ISS "/r\"}", &d) == 0,
-	    "a document with a revocation endpoint");
+	    "/k\",\"revocation_endpoint\":\"" ISS "/r\",\"userinfo_endpoint\":"
+	    "\"" ISS "/u\"}", &d) == 0,
+	    "a document with revocation and userinfo endpoints");
 	is_str(d.revocation_endpoint, ISS "/r", "revocation endpoint");
+	is_str(d.userinfo_endpoint, ISS "/u", "userinfo endpoint");
 	oidc_discovery_clear(&d);
 	ok(disc("{\"issuer\":\"" ISS "\",\"authorization_endpoint\":\"" ISS
 	    "/a\",\"token_endpoint\":\"" ISS "/t\",\"jwks_uri\":\"" ISS
@@ -203,6 +206,7 @@ test_token_response(void)
 	    "a token response");
 	is_str(t.id_token, "x.y.z", "id_token");
 	is_str(t.refresh_token, "r", "refresh_token");
+	is_str(t.access_token, "a", "access_token, for userinfo");
 	oidc_tokens_clear(&t);
 	ok(tokresp(400, "{\"error\":\"invalid_grant\"}", &t, &grant) == -1 &&
 	    grant == 1, "invalid_grant is told apart");
@@ -213,6 +217,45 @@ test_token_response(void)
 	ok(tokresp(200, "{\"access_token\":\"a\",\"token_type\":\"mac\"}", &t,
 	    &grant) == -1, "not Bearer");
 	ok(tokresp(200, "not json", &t, &grant) == -1, "not JSON");
+}
+
+static int
+userinfo(long status, const char *text, struct oidc_user *u)
+{
+	const char *why = NULL;
+
+	return oidc_userinfo_merge(status, text, strlen(text), u, &why);
+}
+
+static void
+test_userinfo(void)
+{
+	struct oidc_user u;
+
+	memset(&u, 0, sizeof(u));
+	strcpy(u.sub, "lea");
+	ok(userinfo(200, "{\"sub\":\"lea\",\"name\":\"L\u00e9a D\","
+	    "\"email\":\"l@x.test\"}", &u) == 0, "a userinfo answer");
+	is_str(u.name, "L\xc3\xa9" "a D", "its name fills an empty name");
+	is_str(u.email, "l@x.test", "its email fills an empty email");
+	ok(userinfo(200, "{\"sub\":\"lea\",\"name\":\"Other\",\"email\":"
+	    "\"o@x.test\"}", &u) == 0 && strcmp(u.name, "L\xc3\xa9" "a D") == 0 &&
+	    strcmp(u.email, "l@x.test") == 0, "what the ID token said stays");
+	memset(&u, 0, sizeof(u));
+	strcpy(u.sub, "lea");
+	ok(userinfo(200, "{\"sub\":\"eve\",\"name\":\"Eve\"}", &u) == -1 &&
+	    u.name[0] == '\0', "another sub: nothing is used (OIDC Core "
+	    "5.3.4)");
+	ok(userinfo(200, "{\"name\":\"Eve\"}", &u) == -1 && u.name[0] == '\0',
+	    "no sub: nothing is used");
+	ok(userinfo(401, "{\"sub\":\"lea\",\"name\":\"L\"}", &u) == -1 &&
+	    u.name[0] == '\0', "an error status");
+	ok(userinfo(200, "eyJhbGciOi.x.y", &u) == -1, "a signed (JWT) answer "
+	    "is not read");
+	ok(userinfo(200, "{\"sub\":\"lea\",\"sub\":\"lea\"}", &u) == -1,
+	    "a repeated key");
+	ok(userinfo(200, "{\"sub\":\"lea\",\"name\":\"a\\u0007b\"}", &u) == 0 &&
+	    u.name[0] == '\0', "a name with a control character is dropped");
 }
 
 /* An HS256 JWT of claims (JSON text) under SECRET. */
@@ -318,6 +361,7 @@ main(void)
 	test_discovery();
 	test_secure_url();
 	test_token_response();
+	test_userinfo();
 	test_id_token();
 	return tap_done();
 }
