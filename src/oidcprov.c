@@ -175,6 +175,21 @@ oidcprov_may_refresh(const struct oidcprov *p)
 
 /* --- fetching --- */
 
+/* A request to the provider under its timeouts, reading at most max. */
+static void
+request_init(const struct oidcprov *p, struct up_request *r,
+    const char *method, const char *url, const char *const *hdrs, size_t max)
+{
+	memset(r, 0, sizeof(*r));
+	r->method = method;
+	r->url = url;
+	r->headers = hdrs;
+	r->timeout_ms = p->timeout_ms;
+	r->connect_timeout_ms = p->connect_ms;
+	r->max_response = max;
+	r->idempotent = strcmp(method, "GET") == 0;
+}
+
 static struct up_call *
 get(struct oidcprov *p, const char *url, size_t max, up_done_fn fn)
 {
@@ -182,14 +197,7 @@ get(struct oidcprov *p, const char *url, size_t max, up_done_fn fn)
 	    NULL };
 	struct up_request r;
 
-	memset(&r, 0, sizeof(r));
-	r.method = "GET";
-	r.url = url;
-	r.headers = hdrs;
-	r.timeout_ms = p->timeout_ms;
-	r.connect_timeout_ms = p->connect_ms;
-	r.max_response = max;
-	r.idempotent = 1;
+	request_init(p, &r, "GET", url, hdrs, max);
 	return upstream_start(p->up, &r, fn, p);
 }
 
@@ -378,16 +386,10 @@ oidcprov_post(struct oidcprov *p, const struct conf *c, const char *url,
 	if (basic != NULL)
 		hdrs[n++] = basic;
 	hdrs[n] = NULL;
-	memset(&r, 0, sizeof(r));
-	r.method = "POST";
-	r.url = url;
-	r.headers = hdrs;
+	/* Not idempotent, so never resent: a code is good once. */
+	request_init(p, &r, "POST", url, hdrs, OIDC_TOKEN_RESPONSE_MAX);
 	r.body = form;
 	r.bodylen = strlen(form);
-	r.timeout_ms = p->timeout_ms;
-	r.connect_timeout_ms = p->connect_ms;
-	r.max_response = OIDC_TOKEN_RESPONSE_MAX;
-	r.idempotent = 0;	/* a code is good once */
 	call = upstream_start(p->up, &r, fn, arg);
 	if (basic != NULL) {
 		explicit_bzero(basic, strlen(basic));
@@ -410,14 +412,7 @@ oidcprov_userinfo(struct oidcprov *p, const struct conf *c, const char *url,
 	hdrs[0] = "Accept: application/json";
 	hdrs[1] = bearer;
 	hdrs[2] = NULL;
-	memset(&r, 0, sizeof(r));
-	r.method = "GET";
-	r.url = url;
-	r.headers = hdrs;
-	r.timeout_ms = p->timeout_ms;
-	r.connect_timeout_ms = p->connect_ms;
-	r.max_response = OIDC_USERINFO_MAX;
-	r.idempotent = 1;
+	request_init(p, &r, "GET", url, hdrs, OIDC_USERINFO_MAX);
 	call = upstream_start(p->up, &r, fn, arg);
 	explicit_bzero(bearer, strlen(bearer));
 	free(bearer);
