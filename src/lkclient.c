@@ -437,7 +437,8 @@ lk_flight_answer(struct lk_flight *f, struct lk_result *res)
 	while ((c = TAILQ_FIRST(&f->waiters)) != NULL) {
 		TAILQ_REMOVE(&f->waiters, c, entry);
 		c->in_done = 1;
-		c->done(c->arg, res);
+		if (c->done != NULL)
+			c->done(c->arg, res);
 		free(c);
 		res->shared = 1;
 	}
