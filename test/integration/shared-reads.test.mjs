@@ -148,6 +148,67 @@ describe('token requests for one room at once', () => {
     });
 });
 
+describe('a request that gives up while another waits on the same read', () => {
+  // GET /api/livekit/rooms/NAME makes a ListRooms, then a ListParticipants.
+  // Every call takes 1000 ms; a request has 1600 ms.  A starts at 0: its
+  // ListRooms ends at 1000, its ListParticipants would at 2000, but A's
+  // time runs out at 1600 (504).  B starts at 800: it rides on A's
+  // ListRooms, then on A's ListParticipants, which must go on without A
+  // and answer B at 2000, within B's time (2400).
+  let slow;
+
+  before(async () => {
+    slow = await startLkgate({
+      env: {
+        LIVEKIT_URL: `ws://127.0.0.1:${lk.port}`,
+        LIVEKIT_API_KEY: LK_KEY,
+        LIVEKIT_API_SECRET: LK_SECRET,
+        LKGATE_API_KEYS: `ops:${ADMIN_KEY}:admin`,
+        LKGATE_USER_JWT_SECRET: USER_SECRET,
+        LKGATE_UPSTREAM_TIMEOUT_MS: '1500',
+        LKGATE_REQUEST_TIMEOUT_MS: '1600',
+      },
+    });
+  });
+  after(async () => {
+    assert.equal((await slow.stop()).code, 0);
+  });
+
+  it('A answers 504, the read goes on, B gets it; LiveKit sees each read once',
+    async () => {
+      const get = () => request(`${slow.url}/api/livekit/rooms/class-a`,
+        { headers: { 'X-API-Key': ADMIN_KEY } });
+      const scrape = async (sample) => {
+        const res = await request(`${slow.url}/metrics`);
+        const line = res.text.split('\n').find((l) => l.startsWith(`${sample} `));
+        return line === undefined ? 0 : Number(line.slice(sample.length + 1));
+      };
+      const lp = (outcome) =>
+        `lkgate_livekit_calls_total{method="ListParticipants",outcome="${outcome}"}`;
+      const before0 = [await scrape(SHARED), await scrape(lp('ok')),
+        await scrape(lp('cancelled'))];
+      lk.addParticipant('class-a', { identity: 'u1' });
+      lk.setDelay(1000);
+      const a = get();
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      const b = get();
+      const [ra, rb] = await Promise.all([a, b]);
+      assert.equal(ra.status, 504, ra.text);
+      assert.equal(ra.json.code, 'UPSTREAM_TIMEOUT');
+      assert.equal(rb.status, 200, rb.text);
+      assert.deepEqual(rb.json.room.participants.map((x) => x.identity), ['u1']);
+      assert.equal(lk.callsOf('ListRooms').length, 1);
+      assert.equal(lk.callsOf('ListParticipants').length, 1);
+      lk.setDelay(0);
+      assert.equal(await scrape(SHARED) - before0[0], 1,
+        'B shared A\'s ListRooms; the ListParticipants, A gone, is B\'s own');
+      assert.equal(await scrape(lp('ok')) - before0[1], 1,
+        'the ListParticipants counted once, by B');
+      assert.equal(await scrape(lp('cancelled')) - before0[2], 0,
+        'A leaving did not abandon it');
+    });
+});
+
 describe('writes', () => {
   it('are never shared: two creates of one room at once make two CreateRoom',
     async () => {
