@@ -80,6 +80,7 @@ char	*token_signer_sign(const struct token_signer *,
 enum token_alg { TOKEN_HS256, TOKEN_RS256, TOKEN_ES256 };
 
 struct crypto_pk;
+struct crypto_hmac_key;
 
 /* One verification key.  The algorithm is pinned to the key: a token whose
  * header names another algorithm is refused. */
@@ -89,6 +90,9 @@ struct token_key {
 	unsigned char	*secret;	/* HS256 */
 	size_t		 secretlen;
 	struct crypto_pk *pk;		/* RS256, ES256 */
+	struct crypto_hmac_key *hmac;	/* HS256: the secret prepared once
+					   (jwks_add_secret); NULL: use
+					   secret as it is */
 };
 
 struct token_keyset {

@@ -64,7 +64,10 @@ typedef void (*room_next_fn)(struct rq *, struct room_ctx *);
 
 struct room_ctx {
 	const char	*name;		/* borrowed from the request */
-	cJSON		*info;		/* the room from ListRooms; owned */
+	const cJSON	*room;		/* the room from ListRooms, borrowed
+					   from its answer: only while next
+					   runs (see room_keep) */
+	cJSON		*info;		/* room_keep's copy; owned */
 	struct roommeta	 meta;
 	int		 has_meta;
 	room_next_fn	 next;
@@ -106,11 +109,20 @@ room_listed(struct rq *rq, const struct lk_result *res)
 		    x->name);
 		return;
 	}
-	if ((x->info = cJSON_Duplicate(r, 1)) == NULL)
-		fatal("cJSON_Duplicate failed");
-	json_get_string(x->info, "metadata", &meta);
+	json_get_string(r, "metadata", &meta);
 	x->has_meta = roommeta_parse(meta, &x->meta) == 0;
+	x->room = r;
+	/* next may answer, which frees x: nothing touches x after it. */
 	x->next(rq, x);
+}
+
+/* A next that needs the room after its own LiveKit call copies it first
+ * (the answer it is borrowed from is gone by then). */
+static void
+room_keep(struct room_ctx *x)
+{
+	if ((x->info = cJSON_Duplicate(x->room, 1)) == NULL)
+		fatal("cJSON_Duplicate failed");
 }
 
 /* Looks the room name up, answering 404 when LiveKit has no such room,
@@ -143,7 +155,7 @@ join_found(struct rq *rq, struct room_ctx *x)
 		    "creator of room %s nor invited to it", x->name);
 		return;
 	}
-	if (roommeta_room_is_full(x->info)) {
+	if (roommeta_room_is_full(x->room)) {
 		rq_reply_error(rq, E_ROOM_FULL, "room %s is full", x->name);
 		return;
 	}
@@ -486,6 +498,7 @@ get_found(struct rq *rq, struct room_ctx *x)
 		    "creator of room %s nor invited to it", x->name);
 		return;
 	}
+	room_keep(x);
 	req = json_new_object();
 	json_add_string(req, "room", x->name);
 	rq_lk_call(rq, LK_LIST_PARTICIPANTS, x->name, req, room_participants);

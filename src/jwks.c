@@ -342,6 +342,7 @@ jwks_add_secret(struct token_keyset **ks, const void *secret, size_t len)
 	k->secret = xmalloc(len > 0 ? len : 1);
 	memcpy(k->secret, secret, len);
 	k->secretlen = len;
+	k->hmac = crypto_hmac_key_new(secret, len);
 }
 
 void

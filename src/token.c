@@ -417,11 +417,25 @@ hs256_verifies(const void *secret, size_t secretlen, const struct jws *j)
 	return crypto_ct_equal(mac, j->sig, sizeof(mac));
 }
 
+/* The same, with the key's padded hash states computed once. */
+static int
+hs256_verifies_with(const struct crypto_hmac_key *hk, const struct jws *j)
+{
+	unsigned char mac[CRYPTO_SHA256_LEN];
+
+	if (j->siglen != sizeof(mac))
+		return 0;
+	crypto_hmac_sha256_with(hk, j->input, j->inputlen, mac);
+	return crypto_ct_equal(mac, j->sig, sizeof(mac));
+}
+
 static int
 key_verifies(const struct token_key *k, const struct jws *j)
 {
 	switch (k->alg) {
 	case TOKEN_HS256:
+		if (k->hmac != NULL)
+			return hs256_verifies_with(k->hmac, j);
 		return k->secret != NULL &&
 		    hs256_verifies(k->secret, k->secretlen, j);
 	case TOKEN_RS256:
@@ -637,5 +651,6 @@ token_key_clear(struct token_key *k)
 		free(k->secret);
 	}
 	crypto_pk_free(k->pk);
+	crypto_hmac_key_free(k->hmac);
 	memset(k, 0, sizeof(*k));
 }

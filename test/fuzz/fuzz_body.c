@@ -81,7 +81,7 @@ static void
 check_token(const char *tok, const char *identity, const char *room)
 {
 	const struct conf *c = gate()->conf;
-	struct token_key k = { TOKEN_HS256, NULL, NULL, 0, NULL };
+	struct token_key k = { TOKEN_HS256, NULL, NULL, 0, NULL, NULL };
 	struct token_keyset ks = { &k, 1 };
 	struct token_verify_opts o = { 0 };
 	const cJSON *video = NULL;

@@ -100,7 +100,7 @@ make_jws(const char *header, const char *payload, const void *key,
 static struct token_key
 hs_key(const char *kid, const void *secret, size_t len)
 {
-	struct token_key k = { TOKEN_HS256, NULL, NULL, 0, NULL };
+	struct token_key k = { TOKEN_HS256, NULL, NULL, 0, NULL, NULL };
 
 	k.kid = kid ? strdup(kid) : NULL;
 	k.secret = malloc(len);
@@ -112,7 +112,7 @@ hs_key(const char *kid, const void *secret, size_t len)
 static struct token_key
 pk_key(enum token_alg alg, struct crypto_pk *pk)
 {
-	struct token_key k = { alg, NULL, NULL, 0, pk };
+	struct token_key k = { alg, NULL, NULL, 0, pk, NULL };
 
 	if (pk == NULL)
 		ok(0, "public key for alg %d builds", (int)alg);
@@ -206,6 +206,17 @@ test_rfc7515_hs256(void)
 	is_int(verify(&ks, a1_jws, &o), TOKEN_EXPIRED, "A.1 expired at exp");
 	o.leeway = 60;
 	is_int(verify(&ks, a1_jws, &o), TOKEN_OK, "A.1 within leeway");
+	/* The key prepared once, as jwks_add_secret makes it. */
+	o.now = RFC7515_NOW;
+	o.leeway = 0;
+	k[0].hmac = crypto_hmac_key_new(k[0].secret, k[0].secretlen);
+	is_int(verify(&ks, a1_jws, &o), TOKEN_OK,
+	    "A.1 verifies with the prepared key");
+	t = strdup(a1_jws);
+	t[strlen(t) - 10] = t[strlen(t) - 10] == 'A' ? 'B' : 'A';
+	is_int(verify(&ks, t, &o), TOKEN_BAD_SIGNATURE,
+	    "A.1 with one signature byte changed fails with the prepared key");
+	free(t);
 	clear_keys(k, 1);
 }
 
