@@ -108,6 +108,9 @@ check_secrets(const char *err, const uint8_t *data, size_t size)
 			v++;
 		for (e = nl; e > v && strchr(" \t\r\"", e[-1]) != NULL;)
 			e--;
+		/* A *_file key's value is a path, which errors do name. */
+		if (memmem(p, (size_t)(v - p), "_file", 5) != NULL)
+			continue;
 		if (memmem(p, (size_t)(v - p), "secret", 6) != NULL) {
 			check_not_echoed(err, data, size, v, (size_t)(e - v));
 			continue;
