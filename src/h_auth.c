@@ -50,6 +50,8 @@ struct authx {
 	struct oidc_tokens	 tokens;
 	struct oidc_user	 user;		/* while userinfo is asked */
 	int			 keys_refreshed;
+	void			(*then)(struct rq *);	/* see with_provider */
+	int			 then_anyway;	/* even if the provider failed */
 };
 
 static void
@@ -212,25 +214,32 @@ login_go(struct rq *rq)
 }
 
 static void
-login_ready(void *arg, const char *err)
+provider_ready(void *arg, const char *err)
 {
 	struct rq *rq = arg;
 	struct authx *x = rq_state(rq);
 
 	x->wait = NULL;
-	if (err != NULL)
+	if (err != NULL && !x->then_anyway)
 		provider_failed(rq, err);
 	else
-		login_go(rq);
+		x->then(rq);
 }
 
-/* Waits for the discovery document (or the keys), then runs next. */
+/*
+ * Waits for what need names (the discovery document, the keys), then runs
+ * then; when the provider fails, answers 502 instead, unless anyway (then
+ * runs and finds the document or keys missing).
+ */
 static void
-with_provider(struct rq *rq, enum oidcprov_need need, oidcprov_fn ready)
+with_provider(struct rq *rq, enum oidcprov_need need,
+    void (*then)(struct rq *), int anyway)
 {
 	struct authx *x = rq_state(rq);
 
-	x->wait = oidcprov_load(prov(rq), cf(rq), need, ready, rq);
+	x->then = then;
+	x->then_anyway = anyway;
+	x->wait = oidcprov_load(prov(rq), cf(rq), need, provider_ready, rq);
 }
 
 void
@@ -252,25 +261,12 @@ h_auth_login(struct rq *rq)
 	if (oidcprov_discovery(prov(rq), cf(rq)) != NULL)
 		login_go(rq);
 	else
-		with_provider(rq, OP_DISCOVERY, login_ready);
+		with_provider(rq, OP_DISCOVERY, login_go, 0);
 }
 
 /* --- the ID token, after a code exchange or a refresh --- */
 
 static void	verify_id_token(struct rq *);
-
-static void
-keys_refreshed(void *arg, const char *err)
-{
-	struct rq *rq = arg;
-	struct authx *x = rq_state(rq);
-
-	x->wait = NULL;
-	if (err != NULL)
-		provider_failed(rq, err);
-	else
-		verify_id_token(rq);
-}
 
 /* The user is who the ID token says: set the session and answer. */
 static void
@@ -350,7 +346,7 @@ verify_id_token(struct rq *rq)
 	struct oidc_user u;
 
 	if (keys == NULL) {
-		with_provider(rq, OP_KEYS, keys_refreshed);
+		with_provider(rq, OP_KEYS, verify_id_token, 0);
 		return;
 	}
 	switch (oidc_check_id_token(keys, idt, strlen(idt),
@@ -364,7 +360,7 @@ verify_id_token(struct rq *rq)
 		/* The provider may have rotated its keys: look once. */
 		if (!x->keys_refreshed && oidcprov_may_refresh(prov(rq))) {
 			x->keys_refreshed = 1;
-			with_provider(rq, OP_REFRESH_KEYS, keys_refreshed);
+			with_provider(rq, OP_REFRESH_KEYS, verify_id_token, 0);
 			return;
 		}
 		break;
@@ -433,19 +429,6 @@ post_token(struct rq *rq)
 	free(form);
 }
 
-static void
-token_ready(void *arg, const char *err)
-{
-	struct rq *rq = arg;
-	struct authx *x = rq_state(rq);
-
-	x->wait = NULL;
-	if (err != NULL)
-		provider_failed(rq, err);
-	else
-		post_token(rq);
-}
-
 /* Loads the keys if needed, then posts to the token endpoint. */
 static void
 exchange(struct rq *rq)
@@ -453,7 +436,7 @@ exchange(struct rq *rq)
 	if (oidcprov_keys(prov(rq), cf(rq)) != NULL)
 		post_token(rq);
 	else
-		with_provider(rq, OP_KEYS, token_ready);
+		with_provider(rq, OP_KEYS, post_token, 0);
 }
 
 /* --- callback --- */
@@ -621,17 +604,6 @@ logout_revoke(struct rq *rq)
 	free(form);
 }
 
-static void
-logout_ready(void *arg, const char *err)
-{
-	struct rq *rq = arg;
-	struct authx *x = rq_state(rq);
-
-	(void)err;	/* without the document: no revocation, no logout_url */
-	x->wait = NULL;
-	logout_revoke(rq);
-}
-
 /*
  * A signed-in caller must send the CSRF header, or any page could sign
  * the user out; without a valid session the cookies are cleared anyway.
@@ -658,5 +630,6 @@ h_auth_logout(struct rq *rq)
 	if (oidcprov_discovery(prov(rq), cf(rq)) != NULL)
 		logout_revoke(rq);
 	else
-		with_provider(rq, OP_DISCOVERY, logout_ready);
+		/* Without the document: no revocation, no logout_url. */
+		with_provider(rq, OP_DISCOVERY, logout_revoke, 1);
 }
