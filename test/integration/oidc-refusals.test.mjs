@@ -19,6 +19,8 @@ const LK_KEY = 'APIoidcrefusaltest';
 const LK_SECRET = 'an-oidc-refusal-livekit-secret-32chars';
 const CLIENT_ID = 'visio-fake';
 const CLIENT_SECRET = 'fake-provider-client-secret-0123456789';
+const ACCESS_TOKEN = 'at-7f2c91e4-the-fake-access-token';
+const REFRESH_TOKEN = 'rt-1-5d0e8b2a-the-fake-refresh-token';
 const KEY_NEW = randomBytes(32);
 const KEY_OLD = randomBytes(32);
 const KEY_RETIRED = randomBytes(32);
@@ -92,8 +94,8 @@ const rs = (claims, header = { kid: 'k1' }, key = opKey.privateKey) =>
 const tokenAnswer = (idToken, extra = {}) => ({
   status: 200,
   body: {
-    access_token: 'at-123', token_type: 'Bearer', expires_in: 300, id_token: idToken,
-    refresh_token: 'rt-1', ...extra,
+    access_token: ACCESS_TOKEN, token_type: 'Bearer', expires_in: 300, id_token: idToken,
+    refresh_token: REFRESH_TOKEN, ...extra,
   },
 });
 
@@ -161,6 +163,8 @@ before(async () => {
       LKGATE_COOKIE_KEYS: `${KEY_NEW.toString('base64')},${KEY_OLD.toString('base64')}`,
       LKGATE_COOKIE_SECURE: 'false',
       LKGATE_USER_JWT_LEEWAY: '0',
+      // Debug logs curl's headers: the secrets must stay out of them too.
+      LKGATE_LOG_LEVEL: 'debug',
     },
   });
   bare = await startLkgate({ env: base });
@@ -173,7 +177,12 @@ after(async () => {
   await lk.close();
   assert.equal(r1.code, 0);
   assert.equal(r2.code, 0);
-  assert.ok(!gw.stderr().includes(CLIENT_SECRET), 'no client secret in the log');
+  const log = gw.stderr();
+  assert.ok(log.includes('Authorization: [redacted]'), 'curl headers were logged');
+  for (const secret of [CLIENT_SECRET, ACCESS_TOKEN, REFRESH_TOKEN,
+    Buffer.from(`${CLIENT_ID}:${CLIENT_SECRET}`).toString('base64')]) {
+    assert.ok(!log.includes(secret), `no ${secret.slice(0, 6)}... in the log`);
+  }
 });
 
 describe('the login request and the code exchange', () => {
@@ -419,7 +428,7 @@ describe('the userinfo endpoint', () => {
     userinfo = () => ({ status: 200, body: { sub: 'lea.dupont', name: 'Léa (userinfo)', email: 'lea@userinfo.test' } });
     const { res, jar } = await loginWith(bare);
     assert.equal(res.status, 302, res.text);
-    assert.deepEqual(seen.userinfo, ['Bearer at-123']);
+    assert.deepEqual(seen.userinfo, [`Bearer ${ACCESS_TOKEN}`]);
     assert.deepEqual((await statusOf(jar)).user,
       { sub: 'lea.dupont', name: 'Léa (userinfo)', email: 'lea@userinfo.test' });
   });
@@ -453,7 +462,7 @@ describe('refresh and logout against the fake provider', () => {
     const { res, jar } = await loginWith((nonce) => rs(idClaims(nonce)));
     assert.equal(res.status, 302);
     const csrf = jar.cookies.get('lkgate_csrf');
-    mint = (form) => (form.grant_type === 'refresh_token' && form.refresh_token === 'rt-1'
+    mint = (form) => (form.grant_type === 'refresh_token' && form.refresh_token === REFRESH_TOKEN
       ? tokenAnswer(undefined, { refresh_token: 'rt-2' }) : { status: 400, body: { error: 'invalid_grant' } });
     const ok = jar.take(await request(`${gw.url}/api/auth/refresh`, {
       method: 'POST', headers: { Cookie: jar.header(), 'X-CSRF-Token': csrf },
