@@ -38,6 +38,12 @@ struct metrics;
 	X(MC_HEADER_TIMEOUTS, "header_timeouts_total",			\
 	    "Client connections closed because a request took longer " \
 	    "than header_timeout to arrive.")				\
+	X(MC_USER_JWT_VERIFICATIONS, "user_jwt_verifications_total",	\
+	    "User JWTs checked in full (signature and claims): those "	\
+	    "not found among the tokens verified before.")		\
+	X(MC_USER_JWT_CACHE_HITS, "user_jwt_cache_hits_total",		\
+	    "User JWTs found among the tokens verified before, and not " \
+	    "checked again.")						\
 	X(MC_LOG_LINES_DROPPED, "log_lines_dropped_total",		\
 	    "Log lines dropped because stderr did not take them fast "	\
 	    "enough.")							\

@@ -41,6 +41,7 @@
 #include "cors.h"
 #include "httpfront.h"
 #include "json.h"
+#include "jwtcache.h"
 #include "lkgate.h"
 #include "log.h"
 #include "metrics.h"
@@ -53,6 +54,7 @@
 #define ACCEPT_PAUSE_MS	100	/* accepting rests this long on EMFILE */
 #define PAUSE_LOG_MS	10000	/* at most one pause warning per 10 s */
 #define RL_KEY_LEN	(IDENTITY_MAX + 8)
+#define JWT_CACHE_ENTRIES 4096	/* verified user JWTs remembered */
 
 /*
  * A client connection, from its accept to its close.  evhttp tells of a
@@ -95,6 +97,7 @@ struct httpfront {
 	size_t			 nconns;
 	struct ipcount		*ips[CONN_BUCKETS];
 	struct ratelim		*rl;
+	struct jwtcache		*jwtc;		/* verified user JWTs */
 	struct event		*accept_timer;	/* resumes accepting */
 	uint64_t		 pause_logged_ms;
 	uint64_t		 pauses;	/* pauses not yet logged */
@@ -131,6 +134,9 @@ struct rq {
 	int			 finished;
 	struct conn		*conn;		/* NULL once replied or gone */
 	int			 rl_done;	/* the rate limit was applied */
+	int			 rl_unverified;	/* charged to the address before
+						   verifying its credential */
+	int			 who_cached;	/* rq->who from the JWT cache */
 	uint32_t		 retry_after;	/* seconds, of a 429 */
 	char			 preflight[128];/* a preflight's methods */
 	int			 lk_method;	/* of call; -1: a probe */
@@ -837,8 +843,15 @@ rq_rl_key(struct rq *rq, char *buf, size_t len)
 static void
 rq_rl_headers(struct rq *rq, const struct rl_verdict *v)
 {
+	struct evkeyvalq *h = evhttp_request_get_output_headers(rq->req);
 	char n[16];
 
+	/* A request charged twice (rq_precheck) tells of the last bucket. */
+	if (rq->rl_unverified) {
+		evhttp_remove_header(h, "X-RateLimit-Limit");
+		evhttp_remove_header(h, "X-RateLimit-Remaining");
+		evhttp_remove_header(h, "X-RateLimit-Reset");
+	}
 	snprintf(n, sizeof(n), "%u", v->limit);
 	rq_add_header(rq, "X-RateLimit-Limit", n);
 	snprintf(n, sizeof(n), "%u", v->remaining);
@@ -1114,9 +1127,14 @@ rq_who(struct rq *rq, const char **why)
 
 	switch (rq->match.route->auth) {
 	case AUTH_USER_OR_KEY:
-		if (auth_is_bearer(bearer))
-			return auth_user_jwt(c, bearer, util_wall_s(),
-			    &rq->who, why);
+		if (rq->who_cached)
+			return 0;
+		if (auth_is_bearer(bearer)) {
+			metrics_inc(rq_gate(rq)->metrics,
+			    MC_USER_JWT_VERIFICATIONS);
+			return auth_user_jwt_remember(c, rq->front->jwtc,
+			    bearer, util_wall_s(), &rq->who, why);
+		}
 		if (key == NULL) {
 			*why = "missing Authorization: Bearer or X-API-Key "
 			    "header";
@@ -1150,9 +1168,40 @@ rq_authenticate(struct rq *rq)
 	if ((r = rq_who(rq, &why)) < 0) {
 		rq_reply_error(rq, r == -2 ? E_PERMISSION_DENIED :
 		    E_UNAUTHORIZED, "%s", why);
-		return -1;
+		return -1;	/* charged once: to the address, if before */
 	}
+	if (rq->rl_unverified)
+		rq->rl_done = 0;	/* now the principal's bucket too */
 	return 0;
+}
+
+/*
+ * What a credential costs before the rate limit can refuse it.  A user
+ * JWT that verified before is taken from the cache, for a hash.  One that
+ * did not would cost a signature check: it is first charged to the
+ * client address's bucket, so that once an address has used its bucket
+ * up, forged tokens get 429 for a hash each.  API keys (a constant-time
+ * compare) and cookies (a MAC) are cheap, and charged after, as before.
+ * -1 when answered 429.
+ */
+static int
+rq_precheck(struct rq *rq)
+{
+	const struct conf *c = rq_gate(rq)->conf;
+	const char *bearer = rq_header(rq, "Authorization");
+
+	if (rq->match.route->auth != AUTH_USER_OR_KEY ||
+	    c->user_keys == NULL || !auth_is_bearer(bearer))
+		return 0;
+	if (auth_user_jwt_cached(rq->front->jwtc, bearer, util_wall_s(),
+	    &rq->who)) {
+		metrics_inc(rq_gate(rq)->metrics, MC_USER_JWT_CACHE_HITS);
+		rq->who_cached = 1;
+		return 0;
+	}
+	/* rq->who is still anonymous: the address's bucket is charged. */
+	rq->rl_unverified = 1;
+	return rq_rate_limit(rq);
 }
 
 /* Answers a path that exists but not with this method. */
@@ -1213,6 +1262,8 @@ rq_route(struct rq *rq)
 		break;
 	}
 	if (rq_take_body(rq) == -1)
+		return;
+	if (rq_precheck(rq) == -1)
 		return;
 	if (rq->match.route->json_body != 0 &&
 	    (rq->match.route->json_body == 1 || rq->bodylen > 0) &&
@@ -1341,6 +1392,8 @@ httpfront_apply_conf(struct httpfront *front)
 	evhttp_set_max_headers_size(front->http,
 	    (ev_ssize_t)c->max_header_bytes);
 	evhttp_set_max_body_size(front->http, (ev_ssize_t)c->max_body_bytes * 2);
+	/* What verified under the old keys, issuer or audience may not. */
+	jwtcache_clear(front->jwtc);
 }
 
 struct httpfront *
@@ -1356,6 +1409,7 @@ httpfront_new(struct lkgate *gate, const struct route *table, size_t n,
 	front->nroutes = n;
 	if ((front->http = evhttp_new(gate->base)) == NULL)
 		fatal("evhttp_new failed");
+	front->jwtc = jwtcache_new(JWT_CACHE_ENTRIES, sizeof(struct principal));
 	httpfront_apply_conf(front);
 	evhttp_set_timeout(front->http, 30);
 	evhttp_set_allowed_methods(front->http, EVHTTP_REQ_GET |
@@ -1410,5 +1464,6 @@ httpfront_free(struct httpfront *front)
 		while (front->conns[i] != NULL)
 			conn_forget(front->conns[i], 0);
 	ratelim_free(front->rl);
+	jwtcache_free(front->jwtc);
 	free(front);
 }
