@@ -175,7 +175,7 @@ auth_user_jwt_remember(const struct conf *conf, struct jwtcache *cache,
 	if (user_jwt(conf, header, now, p, why, &exp) == -1)
 		return -1;
 	/* Until exp, never past it: the leeway is not stretched further. */
-	if (cache != NULL && exp > (double)now && exp < 1e15) {	/* not NaN */
+	if (cache != NULL && exp > (double)now && exp < 1e15) {
 		cache_key(header, key);
 		jwtcache_put(cache, key, (int64_t)exp, now, p);
 	}
