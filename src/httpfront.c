@@ -652,7 +652,7 @@ conn_adopt(struct conn *c, int may_refuse)
 		ip = ip_get(front, addr);
 	if (may_refuse && ((long long)front->nconns > conf->max_connections ||
 	    (ip != NULL && (long long)ip->n >= conf->max_connections_per_ip))) {
-		if (ip != NULL && ip->n == 0) {
+		if (ip != NULL && ip->n == 0) {	/* made for this one */
 			ip->n = 1;
 			ip_put(front, ip);
 		}
