@@ -226,8 +226,9 @@ describe('forged user JWTs cost no signature check once throttled', () => {
       LKGATE_RATE_LIMITS: 'token=4/1m' } });
   });
   after(async () => {
-    await g?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
+    const { code } = await g.stop();
+    assert.equal(code, 0, g.stderr().split('\n').slice(-20).join('\n'));
   });
 
   let valid;
@@ -301,8 +302,9 @@ describe('slow and greedy clients', () => {
       assert.equal(await metric(g.url, 'header_timeouts_total'), 300);
     } finally {
       for (const c of slow) { clearInterval(c.timer); c.sock.destroy(); }
-      await g.stop();
     }
+    const { code } = await g.stop();
+    assert.equal(code, 0, g.stderr().split('\n').slice(-20).join('\n'));
   });
 
   it('over max_connections_per_ip or max_connections a connection is closed at once', async () => {
@@ -334,8 +336,9 @@ describe('slow and greedy clients', () => {
       assert.ok(await metric(g.url, 'connections_refused_total') >= 2);
     } finally {
       for (const c of open) c.sock.destroy();
-      await g.stop();
     }
+    const { code } = await g.stop();
+    assert.equal(code, 0, g.stderr().split('\n').slice(-20).join('\n'));
   });
 });
 
