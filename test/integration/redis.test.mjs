@@ -19,7 +19,7 @@ const LK_KEY = 'APIredis';
 const LK_SECRET = 'redis-livekit-secret-of-32-characters-min';
 const REDIS_TIMEOUT_MS = 300;
 // One admin key per test, so that each test has buckets of its own.
-const KEYS = ['shared', 'killed', 'restarted', 'hung', 'unix'].map((name) => ({
+const KEYS = ['shared', 'flushed', 'killed', 'restarted', 'hung', 'unix'].map((name) => ({
   name,
   key: `${name}-key-0123456789abcdef`,
 }));
@@ -45,6 +45,17 @@ function ping({ port, path, password }) {
       if (data.includes('+PONG')) { sock.end(); resolve(true); }
     });
     sock.on('connect', () => sock.write(`${password ? `AUTH ${password}\r\n` : ''}PING\r\n`));
+  });
+}
+
+// Sends one inline command and resolves with the first reply line.
+function redisCommand(port, command) {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect(port, '127.0.0.1');
+    sock.setTimeout(2000, () => { sock.destroy(); reject(new Error(`${command}: no answer`)); });
+    sock.on('error', reject);
+    sock.once('data', (d) => { sock.end(); resolve(String(d).split('\r\n')[0]); });
+    sock.on('connect', () => sock.write(`${command}\r\n`));
   });
 }
 
@@ -161,6 +172,17 @@ describe('rate limits shared on Redis', () => {
     assert.equal(await metric(gwA, 'lkgate_redis_up'), 1);
     assert.equal(await metric(gwA, 'lkgate_redis_fallbacks_total'), 0);
     assert.equal((await health(gwB)).redis, 'ok');
+  });
+
+  it('a Redis that forgot the script (SCRIPT FLUSH) gets it again: still shared, no fallback', async () => {
+    assert.equal(await redisCommand(redisPort, 'SCRIPT FLUSH'), '+OK');
+    const statuses = [];
+    for (const g of [gwA, gwB, gwA, gwB, gwA, gwB]) statuses.push((await token(g, 'flushed')).status);
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429]);
+    for (const g of [gwA, gwB]) {
+      assert.equal(await metric(g, 'lkgate_redis_fallbacks_total'), 0);
+      assert.equal((await health(g)).redis, 'ok');
+    }
   });
 
   it('answers given before the limit (401 for a bad key) share the client address bucket', async () => {
