@@ -146,10 +146,12 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all([gwA?.stop(), gwB?.stop()]);
+  // A clean exit (under the sanitizers: no leak, no error at exit).
+  const exits = await Promise.all([gwA?.stop(), gwB?.stop()]);
   await redis?.kill();
   await lk?.close();
   rmSync(dir, { recursive: true, force: true });
+  for (const e of exits) assert.equal(e?.code, 0, JSON.stringify(e));
 });
 
 describe('rate limits shared on Redis', () => {
@@ -284,9 +286,9 @@ describe('rate limits shared on Redis', () => {
       assert.equal((await token(bad, 'unix')).status, 200);
       assert.equal(redisLines(bad, /AUTH refused/).filter((l) => l.level === 'warn').length, 1);
     } finally {
-      await gw?.stop();
-      await bad?.stop();
+      const exits = [await gw?.stop(), await bad?.stop()];
       await r2.kill();
+      for (const e of exits) assert.equal(e?.code, 0, JSON.stringify(e));
     }
     assert.ok(!gw.stderr().includes(PASSWORD), 'the password is not in the log');
     assert.ok(!bad.stderr().includes(PASSWORD), 'the password is not in the log');
