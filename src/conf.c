@@ -187,7 +187,8 @@ const struct conf_opt conf_options[] = {
 	{ "redis_url", "LKGATE_REDIS_URL", OPT_SECRET, 0,
 	  NULL, NULL, 8, URL_MAX, NULL, OFF(redis_url),
 	  "Redis holding rate-limit buckets shared by every instance: "
-	  "redis://[user:password@]host[:port][/db], rediss://..., unix:/path" },
+	  "redis://[user:password@]host[:port][/db], rediss://..., "
+	  "unix:/path" },
 	{ "redis_password", "LKGATE_REDIS_PASSWORD", OPT_SECRET, 0,
 	  NULL, NULL, 1, 512, NULL, OFF(redis_password),
 	  "password for Redis (instead of the one in redis_url)" },

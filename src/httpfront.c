@@ -12,9 +12,8 @@
  * them, so its limit is set to twice ours: bodies between the two get the
  * contract's JSON 413, larger ones still get a 413.
  *
- * Around that: rate limits (ratelim.c, or rlshared.c when they are shared
- * on Redis: the request then waits for the verdict, at most
- * redis_timeout_ms) keyed by principal or client address (clientip.c), CORS headers (cors.c), metrics, connection
+ * Around that: rate limits (ratelim.c) keyed by principal or client
+ * address (clientip.c), CORS headers (cors.c), metrics, connection
  * tracking through evhttp's close callback (evhttp 2.1 tells of a
  * connection only from its first request, so open_connections counts
  * connections that sent one), and an accept loop that rests 100 ms when
@@ -459,7 +458,7 @@ rq_finish(struct rq *rq, int status, const char *ctype, const char *data,
 	/* An answer given before the limiter ran still takes a token. */
 	if (!rq->rl_done && rq->req != NULL && status != 0 &&
 	    rq_hold_reply(rq, status, ctype, data, len) != 0)
-		return;		/* answered 429 instead, or waits for Redis */
+		return;	/* answered 429 instead, or waits for Redis */
 	rq->finished = 1;
 	if (rq->req != NULL && status != 0)
 		rq_send(rq, status, ctype, data, len);
@@ -620,7 +619,12 @@ rq_count(struct rq *rq, int status)
 	    (int64_t)front->inflight);
 }
 
-/* --- rate limits --- */
+/*
+ * --- rate limits ---
+ *
+ * With Redis (rlshared.c) the verdict may come later: the request then
+ * waits for it, at most redis_timeout_ms, and goes on in rq_rl_verdict.
+ */
 
 /* The client's address: the peer's, or what trusted proxies say. */
 static int

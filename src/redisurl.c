@@ -158,7 +158,8 @@ parse_hostport(const char *s, const char *end, struct redis_url *u,
 	u->host = xstrndup(h, (size_t)(hend - h));
 	u->port = REDISURL_DEFAULT_PORT;
 	if (p != NULL && number(p, end, 1, 65535, &u->port) == -1)
-		return fail(u, why, "the port must be a number from 1 to 65535");
+		return fail(u, why,
+		    "the port must be a number from 1 to 65535");
 	return 0;
 }
 

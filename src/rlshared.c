@@ -261,7 +261,7 @@ on_reply(redisAsyncContext *ac, void *r, void *priv)
 	char *why;
 
 	op->in_redis = 0;
-	if (op->fn == NULL) {		/* cancelled, or answered locally */
+	if (op->fn == NULL) {	/* cancelled, or answered locally */
 		op_free(op);
 		return;
 	}
