@@ -261,6 +261,28 @@ describe('rate limits shared on Redis', () => {
     await waitRedis('ok');
   });
 
+  it('a server that accepts and never answers: requests go on at once, per instance', async () => {
+    const silent = net.createServer(() => {});	// holds every connection, says nothing
+    await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    let gw;
+    try {
+      gw = await startLkgate({ env: gwEnv(`redis://127.0.0.1:${silent.address().port}`) });
+      const t0 = performance.now();
+      const statuses = [];
+      for (let i = 0; i < 6; i++) statuses.push((await token(gw, 'unix')).status);
+      const took = performance.now() - t0;
+      assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429]);
+      assert.ok(took < REDIS_TIMEOUT_MS, `6 requests took ${took} ms`);
+      assert.equal((await health(gw)).redis, 'unreachable');
+      await sleep(1500);	// a handshake that never ends is given up
+      assert.equal(redisLines(gw, /no answer to the connection handshake/).length, 1);
+    } finally {
+      const e = await gw?.stop();
+      silent.close();
+      assert.equal(e?.code, 0);
+    }
+  });
+
   it('a Unix socket, a password from a file, and the password never logged', async () => {
     const sock = join(dir, 'redis.sock');
     const pwFile = join(dir, 'redis-password');
