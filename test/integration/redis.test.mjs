@@ -169,7 +169,13 @@ describe('rate limits shared on Redis', () => {
       const res = await token(g, 'shared');
       assert.equal(res.status, 429, res.text);
       assert.equal(res.json.code, 'RATE_LIMITED');
-      assert.ok(Number(res.headers['retry-after']) >= 1);
+      // The arithmetic of the per-instance buckets: one token every 12 s,
+      // full again 60 s after the burst.
+      const retry = Number(res.headers['retry-after']);
+      assert.ok(retry >= 11 && retry <= 12, `Retry-After ${retry}`);
+      assert.equal(res.json.retry_after, retry);
+      const reset = Number(res.headers['x-ratelimit-reset']);
+      assert.ok(reset >= 59 && reset <= 60, `X-RateLimit-Reset ${reset}`);
     }
     assert.equal(await metric(gwA, 'lkgate_redis_up'), 1);
     assert.equal(await metric(gwA, 'lkgate_redis_fallbacks_total'), 0);
