@@ -14,9 +14,10 @@
  * lost connection or an error reply marks Redis down: the requests
  * waiting on it, and every request until Redis is back, are decided with
  * the caller's per-instance buckets (struct ratelim) at once.  The
- * connection is retried with backoff (100 ms doubling to 2 s); Redis is
- * back, and shared again, once it answered the script's loading.  Going
- * down and coming back are logged once each; /metrics counts the
+ * connection is retried with backoff (100 ms doubling to 2 s); requests
+ * go to Redis again once it answered the script's loading, and Redis
+ * counts as back once it answered one.  Going down and coming back are
+ * logged once each; /metrics counts the
  * requests decided locally (lkgate_redis_fallbacks_total) and shows
  * lkgate_redis_up.
  *

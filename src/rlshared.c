@@ -126,6 +126,7 @@ struct rlshared {
 	size_t			 max_waiting;
 	enum rls_state		 state;
 	int			 down_logged;	/* until it is back */
+	int			 ever_up;
 	int			 freeing;
 	redisAsyncContext	*ac;
 	struct evdns_base	*dns;
@@ -144,6 +145,7 @@ struct rlshared {
 };
 
 static void	rls_down(struct rlshared *, const char *reason, int free_ac);
+static void	rls_confirmed(struct rlshared *);
 
 static void
 arm(struct event *ev, uint64_t ms)
@@ -279,6 +281,7 @@ on_reply(redisAsyncContext *ac, void *r, void *priv)
 	    op_send(op, 1) == 0)
 		return;
 	if (parse_verdict(reply, op, &v) == 0) {
+		rls_confirmed(rs);
 		op_answer(op, &v);
 		return;
 	}
@@ -318,20 +321,34 @@ op_timer_fired(evutil_socket_t fd, short what, void *arg)
 
 /* --- the connection --- */
 
+/*
+ * The handshake went through: requests go to Redis again.  Redis counts
+ * as back only once the script answered (rls_confirmed), so that one
+ * that loads the script but refuses to run it (a read-only replica, out
+ * of memory) is not announced, and retried with a growing backoff, at
+ * every reconnect.
+ */
 static void
 rls_up(struct rlshared *rs)
 {
 	event_del(rs->handshake);
 	rs->state = RLS_UP;
-	rs->backoff_ms = BACKOFF_MIN_MS;
 	metrics_gauge_set(rs->metrics, MG_REDIS_UP, 1);
+	if (!rs->down_logged && !rs->ever_up)
+		log_info("redis %s connected; rate limits are shared",
+		    rs->target);
+	rs->ever_up = 1;
+}
+
+/* A verdict came from Redis: it is back, if it was away. */
+static void
+rls_confirmed(struct rlshared *rs)
+{
 	if (rs->down_logged)
 		log_warn("redis %s answers again; rate limits are shared "
 		    "again", rs->target);
-	else
-		log_info("redis %s connected; rate limits are shared",
-		    rs->target);
 	rs->down_logged = 0;
+	rs->backoff_ms = BACKOFF_MIN_MS;
 }
 
 /*

@@ -19,7 +19,7 @@ const LK_KEY = 'APIredis';
 const LK_SECRET = 'redis-livekit-secret-of-32-characters-min';
 const REDIS_TIMEOUT_MS = 300;
 // One admin key per test, so that each test has buckets of its own.
-const KEYS = ['shared', 'flushed', 'killed', 'restarted', 'hung', 'unix'].map((name) => ({
+const KEYS = ['shared', 'flushed', 'readonly', 'killed', 'restarted', 'hung', 'unix'].map((name) => ({
   name,
   key: `${name}-key-0123456789abcdef`,
 }));
@@ -232,13 +232,41 @@ describe('rate limits shared on Redis', () => {
   it('Redis restarted: shared again', async () => {
     redis = await startRedis({ port: redisPort });
     await waitRedis('ok');
+    const statuses = [];
+    for (const g of [gwA, gwB, gwA, gwB, gwA, gwB, gwA]) statuses.push((await token(g, 'restarted')).status);
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
     for (const g of [gwA, gwB]) {
       assert.equal(redisLines(g, /answers again; rate limits are shared again/).length, 1);
       assert.equal(await metric(g, 'lkgate_redis_up'), 1);
     }
-    const statuses = [];
-    for (const g of [gwA, gwB, gwA, gwB, gwA, gwB, gwA]) statuses.push((await token(g, 'restarted')).status);
-    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
+  });
+
+  it('a Redis that loads the script but refuses writes (a replica): per instance, logged once, no flapping', async () => {
+    const downBefore = [gwA, gwB].map((g) => redisLines(g, /per instance until/).length);
+    const backBefore = [gwA, gwB].map((g) => redisLines(g, /answers again; rate limits are shared again/).length);
+    assert.equal(await redisCommand(redisPort, 'REPLICAOF 127.0.0.1 1'), '+OK');
+    try {
+      const statuses = [];
+      for (let i = 0; i < 12; i++) {
+        statuses.push((await token(i % 2 ? gwB : gwA, 'readonly')).status);
+        await sleep(150);	// reconnects happen meanwhile
+      }
+      assert.ok(statuses.every((st) => st === 200 || st === 429), `${statuses}`);
+      // Per instance: 5 each at most, so more than the shared 5 in all.
+      assert.ok(statuses.filter((st) => st === 200).length > 5, `${statuses}`);
+      [gwA, gwB].forEach((g, i) => {
+        assert.equal(redisLines(g, /per instance until/).length, downBefore[i] + 1, 'one line for the loss');
+        assert.equal(redisLines(g, /answers again; rate limits are shared again/).length, backBefore[i], 'no "again" while it refuses');
+      });
+    } finally {
+      assert.equal(await redisCommand(redisPort, 'REPLICAOF NO ONE'), '+OK');
+    }
+    await waitRedis('ok');
+    await token(gwA, 'readonly');
+    await token(gwB, 'readonly');
+    [gwA, gwB].forEach((g, i) => {
+      assert.equal(redisLines(g, /answers again; rate limits are shared again/).length, backBefore[i] + 1, 'back once it runs the script');
+    });
   });
 
   it('a Redis that hangs delays no request past redis_timeout_ms', async () => {
