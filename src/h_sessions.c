@@ -4,6 +4,11 @@
  * session; lkgate keeps no state of its own.  Creating one is a single
  * CreateRoom call that also dispatches the profile's agents, so the coach
  * is there when the user joins.
+ *
+ * These routes, and the tokens an app key may mint, take an app API key,
+ * which ships inside the app and so is public: they act only on rooms
+ * whose metadata is a session's (sessmeta.h), never on a room because of
+ * its name alone.
  */
 #include <stdio.h>
 #include <stdlib.h>
