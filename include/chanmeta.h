@@ -134,7 +134,7 @@ struct chanlist {
 
 /*
  * The channels of the ListRooms array rooms that match q, oldest first
- * (then by id).  Borrows rooms: the list lives no longer.  Release with
+ * (then by name, then id).  Borrows rooms: the list lives no longer.  Release with
  * chanlist_free.
  */
 void		 chanlist_collect(const cJSON *rooms,

@@ -337,8 +337,12 @@ chanlist_cmp(const void *a, const void *b)
 {
 	const struct chanlist_entry *x = a, *y = b;
 
+	int c;
+
 	if (x->meta.created_at != y->meta.created_at)
 		return x->meta.created_at < y->meta.created_at ? -1 : 1;
+	if ((c = strcmp(x->meta.name, y->meta.name)) != 0)
+		return c;
 	return strcmp(x->id, y->id);
 }
 

@@ -71,14 +71,15 @@ static cJSON *
 system_stats(struct rq *rq)
 {
 	struct procstat ps;
-	int64_t up = uptime_s(rq);
+	uint64_t up_ms = util_mono_ms() - rq_gate(rq)->started_ms;
 	cJSON *o;
 
 	procstat_read(&ps);
 	o = json_new_object();
-	if (ps.cpu_seconds >= 0 && up > 0)
+	/* The average since start: one CPU fully used is 100. */
+	if (ps.cpu_seconds >= 0 && up_ms > 0)
 		add_number(o, "cpu_usage_percent",
-		    ps.cpu_seconds * 100.0 / (double)up);
+		    ps.cpu_seconds * 100000.0 / (double)up_ms);
 	else
 		json_add_null(o, "cpu_usage_percent");
 	if (ps.rss_bytes >= 0)
