@@ -388,15 +388,15 @@ struct create {
 	int		 settled;	/* ours and answered, or not ours */
 };
 
+/* Owns nothing: a call cancelled at shutdown then leaks nothing. */
 static void
 undo_done(void *arg, const struct lk_result *res)
 {
-	char *room = arg;
-
+	(void)arg;
 	if (res->outcome != LK_OK && res->outcome != LK_NOT_FOUND)
-		log_warn("channel room %s may be left behind: DeleteRoom: %s",
-		    room, lk_outcome_string(res->outcome));
-	free(room);
+		log_warn("undoing a channel create: DeleteRoom: %s; LiveKit "
+		    "closes the room after channel_empty_timeout",
+		    lk_outcome_string(res->outcome));
 }
 
 static void
@@ -406,10 +406,10 @@ create_free(void *arg)
 	cJSON *req;
 
 	if (c->sent && !c->settled) {
+		log_info("undoing the create of channel room %s", c->room);
 		req = json_new_object();
 		json_add_string(req, "room", c->room);
-		lk_call(c->lk, LK_DELETE_ROOM, c->room, req, undo_done,
-		    xstrdup(c->room));
+		lk_call(c->lk, LK_DELETE_ROOM, c->room, req, undo_done, NULL);
 	}
 	free(c->room);
 	free(c->meta);
