@@ -28,6 +28,7 @@ struct lkgate {
 	struct rlshared		*rls;		/* shared rate limits; NULL:
 						   no Redis configured */
 	uint64_t		 started_ms;	/* monotonic */
+	int64_t			 conf_loaded_at; /* wall seconds of conf */
 	int			 stopping;	/* set once a stop signal came */
 };
 

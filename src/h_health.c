@@ -1,7 +1,7 @@
 /*
  * h_health: liveness (/health), a JSON health summary with LiveKit's state
- * (/api/health; Redis's too when configured) and readiness (/readyz: 200 only when LiveKit's own health
- * endpoint answers 200).
+ * and Redis's when configured (/api/health) and readiness (/readyz: 200
+ * only when LiveKit's own health endpoint answers 200).
  */
 #include "handlers.h"
 #include "httpfront.h"

@@ -117,6 +117,15 @@ async function health(gw) {
   return (await request(`${gw.url}/api/health`)).json;
 }
 
+// The admin health-check's redis object.
+async function adminRedis(gw) {
+  const res = await request(`${gw.url}/api/advanced/admin/health-check`, {
+    headers: { 'X-API-Key': keyOf('shared') },
+  });
+  assert.equal(res.status, 200, res.text);
+  return res.json.data.redis;
+}
+
 async function metric(gw, name) {
   const res = await request(`${gw.url}/metrics`);
   const line = res.text.split('\n').find((l) => l.startsWith(`${name} `));
@@ -180,6 +189,7 @@ describe('rate limits shared on Redis', () => {
     assert.equal(await metric(gwA, 'lkgate_redis_up'), 1);
     assert.equal(await metric(gwA, 'lkgate_redis_fallbacks_total'), 0);
     assert.equal((await health(gwB)).redis, 'ok');
+    assert.deepEqual(await adminRedis(gwA), { configured: true, reachable: true });
   });
 
   it('a Redis that forgot the script (SCRIPT FLUSH) gets it again: still shared, no fallback', async () => {
@@ -221,6 +231,7 @@ describe('rate limits shared on Redis', () => {
     await sleep(1500);
     for (const g of [gwA, gwB]) {
       assert.equal((await health(g)).redis, 'unreachable');
+      assert.deepEqual(await adminRedis(g), { configured: true, reachable: false });
       assert.equal(await metric(g, 'lkgate_redis_up'), 0);
       assert.ok(await metric(g, 'lkgate_redis_fallbacks_total') >= 7);
       assert.equal(redisLines(g, /^redis .*per instance/).length, 1,
