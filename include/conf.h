@@ -86,6 +86,14 @@ struct conf {
 	long long	 room_max_participants;	/* 0: no limit */
 	struct agent_profile *agent_profiles;
 	size_t		 nagent_profiles;
+	/* voice-chat channels and the audio their clients publish */
+	char		*channel_prefix;
+	long long	 channel_max_users;	/* when a create names none */
+	long long	 channel_empty_timeout;	/* seconds */
+	long long	 audio_channels;	/* 1 or 2 */
+	long long	 audio_bitrate;		/* bits per second */
+	long long	 audio_dtx;		/* bool */
+	long long	 audio_red;		/* bool */
 	/* limits and timeouts */
 	long long	 upstream_timeout_ms;
 	long long	 upstream_connect_timeout_ms;
@@ -102,6 +110,9 @@ struct conf {
 	struct rl_limit	 rate_limits[RL_NCLASSES]; /* by enum route_class;
 					   count 0: unlimited */
 	long long	 rate_limit_table_size;	/* entries */
+	char		*redis_url;		/* NULL: per-instance buckets */
+	char		*redis_password;	/* NULL: the URL's, if any */
+	long long	 redis_timeout_ms;
 	char		**cors_origins;		/* exact origins, or "*" */
 	size_t		 ncors_origins;
 	struct cidr	*trusted_proxies;	/* whose X-Forwarded-For

@@ -46,6 +46,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "ratelim.h"
+#include "rlshared.h"
 #include "util.h"
 #include "websess.h"
 
@@ -137,16 +138,36 @@ struct rq {
 	int			 rl_unverified;	/* charged to the address before
 						   verifying its credential */
 	int			 who_cached;	/* rq->who from the JWT cache */
+	struct rlshared_op	*rl_op;		/* its shared verdict, awaited */
+	unsigned int		 rl_class;
+	int			 rl_then;	/* enum rl_then */
+	int			 held_status;	/* the reply held meanwhile */
+	char			*held_ctype;
+	char			*held_data;
+	size_t			 held_len;
 	uint32_t		 retry_after;	/* seconds, of a 429 */
 	char			 preflight[128];/* a preflight's methods */
 	int			 lk_method;	/* of call; -1: a probe */
+	int			 envelope;	/* errors in the Voice Chat
+						   app's envelope */
 	uint64_t		 lk_start_us;
 	uint64_t		 t_start_us;
 };
 
 static void	rq_finish(struct rq *, int status, const char *ctype,
 		    const char *data, size_t len);
-static int	rq_rate_limit(struct rq *);
+/* What follows a rate-limit verdict that comes later (from Redis). */
+enum rl_then {
+	RL_THEN_HANDLER,	/* the route's handler runs */
+	RL_THEN_REPLY,		/* the reply held in the rq is sent */
+	RL_THEN_AUTH		/* the credential is checked (rq_precheck) */
+};
+
+static int	rq_rate_limit(struct rq *, enum rl_then);
+static void	rq_route_checked(struct rq *);
+static int	rq_hold_reply(struct rq *, int, const char *, const char *,
+		    size_t);
+static void	rq_arm_deadline(struct rq *);
 static uint64_t	mono_us(void);
 static void	rq_detach(struct rq *);
 static void	rq_add_cors(struct rq *);
@@ -314,13 +335,8 @@ rq_verror(struct rq *rq, enum api_err e, const char *fmt, va_list ap)
 	char *msg;
 
 	msg = xvasprintf(fmt, ap);
-	o = json_new_object();
-	json_add_string(o, "error", msg);
-	json_add_string(o, "code", apierr_code(e));
-	json_add_int(o, "timestamp", util_wall_s());
-	json_add_string(o, "request_id", rq->id);
-	if (e == E_RATE_LIMITED)
-		json_add_int(o, "retry_after", rq->retry_after);
+	o = apierr_body(e, rq->envelope, msg, rq->id, util_wall_s(),
+	    rq->retry_after);
 	free(msg);
 	rq_reply_json(rq, apierr_status(e), o);
 }
@@ -464,8 +480,8 @@ rq_finish(struct rq *rq, int status, const char *ctype, const char *data,
 		return;
 	/* An answer given before the limiter ran still takes a token. */
 	if (!rq->rl_done && rq->req != NULL && status != 0 &&
-	    rq_rate_limit(rq) == -1)
-		return;		/* answered 429 instead, and gone */
+	    rq_hold_reply(rq, status, ctype, data, len) != 0)
+		return;	/* answered 429 instead, or waits for Redis */
 	rq->finished = 1;
 	if (rq->req != NULL && status != 0)
 		rq_send(rq, status, ctype, data, len);
@@ -477,6 +493,7 @@ rq_finish(struct rq *rq, int status, const char *ctype, const char *data,
 		    METRICS_LK_CANCELLED, mono_us() - rq->lk_start_us);
 	if (rq->deadline != NULL)
 		event_free(rq->deadline);
+	rlshared_cancel(rq->rl_op);
 	rq_hold(rq, NULL, NULL);
 	rq_log_access(rq, status);
 	rq->front->inflight--;
@@ -485,6 +502,8 @@ rq_finish(struct rq *rq, int status, const char *ctype, const char *data,
 		evhttp_clear_headers(&rq->query);
 	cJSON_Delete(rq->json);
 	free(rq->body);
+	free(rq->held_ctype);
+	free(rq->held_data);
 	free(rq);
 }
 
@@ -784,7 +803,12 @@ rq_count(struct rq *rq, int status)
 	    (int64_t)front->inflight);
 }
 
-/* --- rate limits --- */
+/*
+ * --- rate limits ---
+ *
+ * With Redis (rlshared.c) the verdict may come later: the request then
+ * waits for it, at most redis_timeout_ms, and goes on in rq_rl_verdict.
+ */
 
 /* The client's address: the peer's, or what trusted proxies say. */
 static int
@@ -827,11 +851,8 @@ rq_rl_key(struct rq *rq, char *buf, size_t len)
 	uint8_t addr[16];
 	char ip[CLIENTIP_KEY_MAX];
 
-	if (rq->who.kind == P_API_KEY)
-		snprintf(buf, len, "k:%s", rq->who.name);
-	else if (rq->who.kind == P_USER)
-		snprintf(buf, len, "u:%s", rq->who.name);
-	else {
+	/* The key records the principal's source (auth.h). */
+	if (principal_rl_key(&rq->who, buf, len) == -1) {
 		if (rq_client_addr(rq, addr) == -1)
 			return -1;
 		clientip_key(addr, ip, sizeof(ip));
@@ -860,19 +881,62 @@ rq_rl_headers(struct rq *rq, const struct rl_verdict *v)
 	rq_add_header(rq, "X-RateLimit-Reset", n);
 }
 
+/* Tells rq its verdict: 0 when allowed (the X-RateLimit headers
+ * added), -1 when answered 429. */
+static int
+rq_rl_apply(struct rq *rq, const struct rl_verdict *v)
+{
+	struct httpfront *front = rq->front;
+	char n[16];
+
+	metrics_gauge_set(front->gate->metrics, MG_RATELIMIT_ENTRIES,
+	    (int64_t)ratelim_size(front->rl));
+	rq_rl_headers(rq, v);
+	if (v->allowed)
+		return 0;
+	metrics_ratelimited(front->gate->metrics, rq->rl_class);
+	snprintf(n, sizeof(n), "%u", v->retry_after_s);
+	rq_add_header(rq, "Retry-After", n);
+	rq->retry_after = v->retry_after_s;
+	rq_reply_error(rq, E_RATE_LIMITED, "too many requests (%s), retry in "
+	    "%u s", ratelim_class_name(rq->rl_class), v->retry_after_s);
+	return -1;
+}
+
+/* The shared verdict came: the request goes on where it stopped. */
+static void
+rq_rl_verdict(void *arg, const struct rl_verdict *v)
+{
+	struct rq *rq = arg;
+
+	rq->rl_op = NULL;
+	if (rq_rl_apply(rq, v) == -1)
+		return;
+	if (rq->rl_then == RL_THEN_AUTH)
+		rq_route_checked(rq);
+	else if (rq->rl_then == RL_THEN_HANDLER) {
+		rq_arm_deadline(rq);
+		rq->match.route->handler(rq);
+	} else
+		rq_finish(rq, rq->held_status, rq->held_ctype, rq->held_data,
+		    rq->held_len);
+}
+
 /*
  * Applies the limit of the route's class to rq, once: 0 when allowed (the
- * X-RateLimit headers added), -1 when answered 429.  Requests that matched
- * no route, and classes without a limit, are not limited.
+ * X-RateLimit headers added), -1 when answered 429, 1 when the verdict
+ * comes later from Redis (rq_rl_verdict then goes on with then).
+ * Requests that matched no route, and classes without a limit, are not
+ * limited.
  */
 static int
-rq_rate_limit(struct rq *rq)
+rq_rate_limit(struct rq *rq, enum rl_then then)
 {
 	struct httpfront *front = rq->front;
 	const struct route *r = rq->match.route;
 	const struct rl_limit *lim;
 	struct rl_verdict v;
-	char key[RL_KEY_LEN], n[16];
+	char key[RL_KEY_LEN];
 	unsigned int rc;
 
 	if (rq->rl_done)
@@ -893,19 +957,36 @@ rq_rate_limit(struct rq *rq)
 		    rq->id);
 		return 0;
 	}
-	ratelim_take(front->rl, rc, key, lim, util_mono_ms(), &v);
-	metrics_gauge_set(front->gate->metrics, MG_RATELIMIT_ENTRIES,
-	    (int64_t)ratelim_size(front->rl));
-	rq_rl_headers(rq, &v);
-	if (v.allowed)
-		return 0;
-	metrics_ratelimited(front->gate->metrics, rc);
-	snprintf(n, sizeof(n), "%u", v.retry_after_s);
-	rq_add_header(rq, "Retry-After", n);
-	rq->retry_after = v.retry_after_s;
-	rq_reply_error(rq, E_RATE_LIMITED, "too many requests (%s), retry in "
-	    "%u s", ratelim_class_name(rc), v.retry_after_s);
-	return -1;
+	rq->rl_class = rc;
+	rq->rl_then = then;
+	if (rlshared_take(rq_gate(rq)->rls, front->rl, rc, key, lim,
+	    util_mono_ms(), &v, rq_rl_verdict, rq, &rq->rl_op) == 1)
+		return 1;
+	return rq_rl_apply(rq, &v);
+}
+
+/*
+ * Applies the limit to an answer given before the limiter ran: 0 when
+ * the answer may go now, else nonzero (answered 429, or the answer is
+ * held in the rq until Redis's verdict).
+ */
+static int
+rq_hold_reply(struct rq *rq, int status, const char *ctype, const char *data,
+    size_t len)
+{
+	int r;
+
+	/* The caller's data lives until we return: copied only to wait. */
+	if ((r = rq_rate_limit(rq, RL_THEN_REPLY)) != 1)
+		return r;
+	rq->held_status = status;
+	rq->held_ctype = ctype != NULL ? xstrdup(ctype) : NULL;
+	rq->held_data = xmalloc(len + 1);
+	if (len > 0)
+		memcpy(rq->held_data, data, len);
+	rq->held_data[len] = '\0';
+	rq->held_len = len;
+	return 1;
 }
 
 /* --- accepting --- */
@@ -1143,6 +1224,18 @@ rq_who(struct rq *rq, const char **why)
 		return auth_api_key(c, key, &rq->who, why);
 	case AUTH_API_KEY:
 		return auth_api_key(c, key, &rq->who, why);
+	case AUTH_PERSON:
+		if (auth_is_bearer(bearer))
+			return auth_user_jwt(c, bearer, util_wall_s(),
+			    &rq->who, why);
+		if (key != NULL)
+			return auth_api_key(c, key, &rq->who, why);
+		if (rq_header(rq, "Cookie") == NULL) {
+			*why = "missing Authorization: Bearer, X-API-Key or "
+			    "session cookie";
+			return -1;
+		}
+		/* FALLTHROUGH */
 	case AUTH_COOKIE:
 		return websess_authenticate(c, rq_header(rq, "Cookie"),
 		    rq_header(rq, WEBSESS_CSRF_HEADER),
@@ -1182,7 +1275,8 @@ rq_authenticate(struct rq *rq)
  * client address's bucket, so that once an address has used its bucket
  * up, forged tokens get 429 for a hash each.  API keys (a constant-time
  * compare) and cookies (a MAC) are cheap, and charged after, as before.
- * -1 when answered 429.
+ * -1 when answered 429, 1 when waiting for Redis's verdict (which then
+ * goes on in rq_route_checked).
  */
 static int
 rq_precheck(struct rq *rq)
@@ -1201,7 +1295,7 @@ rq_precheck(struct rq *rq)
 	}
 	/* rq->who is still anonymous: the address's bucket is charged. */
 	rq->rl_unverified = 1;
-	return rq_rate_limit(rq);
+	return rq_rate_limit(rq, RL_THEN_AUTH);
 }
 
 /* Answers a path that exists but not with this method. */
@@ -1238,10 +1332,31 @@ rq_arm_deadline(struct rq *rq)
 		fatal("evtimer_add failed");
 }
 
+/* A routed request's body, credential and rate limit, then its
+ * handler. */
+static void
+rq_route_checked(struct rq *rq)
+{
+	int jb;
+
+	jb = rq->match.route->json_body & RB_JSON_MASK;
+	if (jb != 0 && (jb == RB_JSON || rq->bodylen > 0) &&
+	    rq_parse_json(rq) == -1)
+		return;
+	if (rq_authenticate(rq) == -1)
+		return;
+	if (rq_rate_limit(rq, RL_THEN_HANDLER) != 0)
+		return;		/* answered 429, or waits for Redis */
+	rq_arm_deadline(rq);
+	rq->match.route->handler(rq);
+}
+
 static void
 rq_route(struct rq *rq)
 {
 	const struct evhttp_uri *uri;
+	const struct route *shape;
+	enum router_result r;
 	const char *path;
 	int method, allow;
 
@@ -1250,8 +1365,12 @@ rq_route(struct rq *rq)
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	if (path == NULL || *path == '\0')
 		path = "/";
-	switch (router_match(rq->front->routes, rq->front->nroutes, method,
-	    path, &rq->match, &allow)) {
+	r = router_match(rq->front->routes, rq->front->nroutes, method, path,
+	    &rq->match, &allow);
+	shape = r == ROUTER_FOUND ? rq->match.route : router_nearest(
+	    rq->front->routes, rq->front->nroutes, path);
+	rq->envelope = shape != NULL && (shape->json_body & RB_ENVELOPE);
+	switch (r) {
 	case ROUTER_NOT_FOUND:
 		rq_reply_error(rq, E_NOT_FOUND, "no such route");
 		return;
@@ -1263,18 +1382,9 @@ rq_route(struct rq *rq)
 	}
 	if (rq_take_body(rq) == -1)
 		return;
-	if (rq_precheck(rq) == -1)
-		return;
-	if (rq->match.route->json_body != 0 &&
-	    (rq->match.route->json_body == 1 || rq->bodylen > 0) &&
-	    rq_parse_json(rq) == -1)
-		return;
-	if (rq_authenticate(rq) == -1)
-		return;
-	if (rq_rate_limit(rq) == -1)
-		return;
-	rq_arm_deadline(rq);
-	rq->match.route->handler(rq);
+	if (rq_precheck(rq) != 0)
+		return;		/* answered 429, or waits for Redis */
+	rq_route_checked(rq);
 }
 
 /*

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "rlshared.h"
 #include "tap.h"
 #include "util.h"
 
@@ -231,7 +232,7 @@ test_file_syntax(void)
 	    "livekit_api_key=API#key\n"
 	    "\tlivekit_api_secret = \"" SECRET "\"\r\n"
 	    "log_level = \"debug\"  # quoted\n"
-	    "room_prefix = \"\"\n"
+	    "room_prefix = \"sess-\"\n"
 	    "api_keys = a:" KEY1 ", b:" KEY2 ":admin\n"
 	    "api_keys = c:" KEY3 ":app\n"
 	    "api_keys =\n"
@@ -251,7 +252,7 @@ test_file_syntax(void)
 	is_str(c->log_level, "debug", "file: quoted value unquoted");
 	is_str(c->livekit_api_key, "API#key",
 	    "file: '#' inside a word is kept");
-	is_str(c->room_prefix, "", "file: an empty quoted value");
+	is_str(c->room_prefix, "sess-", "file: a quoted name");
 	is_int((long long)c->napi_keys, 3, "file: api_keys repeat and split");
 	if (c->napi_keys == 3) {
 		is_str(c->api_keys[0].name, "a", "file: key 1 name");
@@ -265,6 +266,34 @@ test_file_syntax(void)
 	}
 	is_int((long long)c->nagent_profiles, 3, "file: three profiles");
 	conf_free(c);
+}
+
+/* A session prefix that could name other rooms is refused. */
+static void
+test_room_prefix(void)
+{
+	struct conf *c;
+	char *err = NULL;
+
+	load_fails("room_prefix = \"\"\n", 0, prod_env,
+	    "room_prefix must not be empty: session routes would then name "
+	    "every room", "room_prefix: an empty quoted value");
+	load_fails("room_prefix = room-\n", 0, prod_env,
+	    "room_prefix (room-) must not overlap room-, the prefix of the "
+	    "room names lkgate generates: one is a prefix of the other",
+	    "room_prefix: room-");
+	load_fails("room_prefix = r\n", 0, prod_env,
+	    "room_prefix (r) must not overlap room-, the prefix of the room "
+	    "names lkgate generates: one is a prefix of the other",
+	    "room_prefix: a prefix of room-");
+	load_fails("room_prefix = room-s-\n", 0, prod_env,
+	    "room_prefix (room-s-) must not overlap room-, the prefix of the "
+	    "room names lkgate generates: one is a prefix of the other",
+	    "room_prefix: room- is a prefix of it");
+	c = load("room_prefix = rooms-\n", 0, prod_env, &err);
+	ok(c != NULL, "room_prefix: rooms- does not overlap room-");
+	conf_free(c);
+	free(err);
 }
 
 static void
@@ -780,6 +809,40 @@ test_timeouts(void)
 	conf_free(c);
 }
 
+/* Channels: defaults, and a prefix that could take a session for a
+ * channel refused. */
+static void
+test_channels(void)
+{
+	struct conf *c;
+	char *err = NULL;
+
+	c = load(NULL, 0, prod_env, &err);
+	ok(c != NULL, "channels: defaults load");
+	if (c != NULL) {
+		is_str(c->channel_prefix, "channel-", "channels: prefix");
+		is_int(c->channel_max_users, 10, "channels: max users");
+		is_int(c->channel_empty_timeout, 86400, "channels: empty");
+		is_int(c->audio_channels, 1, "channels: audio channels");
+		is_int(c->audio_bitrate, 48000, "channels: audio bitrate");
+		is_int(c->audio_dtx, 1, "channels: dtx");
+		is_int(c->audio_red, 1, "channels: red");
+	}
+	conf_free(c);
+	load_fails("room_prefix = chan\n", 0, prod_env,
+	    "room_prefix (chan) and channel_prefix (channel-) must not be "
+	    "prefixes of each other", "channels: room prefix of channels");
+	load_fails("channel_prefix = eloquence-x\n", 0, prod_env,
+	    "room_prefix (eloquence-) and channel_prefix (eloquence-x) must "
+	    "not be prefixes of each other", "channels: channels in rooms");
+	load_fails("channel_prefix = \"\"\n", 0, prod_env,
+	    "FILE:1: channel_prefix: \"\" is not 1-64 characters of A-Z a-z "
+	    "0-9 _ . -", "channels: empty prefix refused");
+	load_fails("channel_max_users = 1001\n", 0, prod_env,
+	    "FILE:1: channel_max_users: 1001 is too large (1..1000)",
+	    "channels: max users bounded");
+}
+
 /* Loads each bad configuration; no message may hold a secret. */
 static void
 test_no_secrets_in_errors(void)
@@ -909,11 +972,15 @@ test_foreach(void)
 		"room_prefix",
 		"room_empty_timeout", "room_departure_timeout",
 		"room_max_participants", "agent_profiles",
+		"channel_prefix", "channel_max_users", "channel_empty_timeout",
+		"audio_channels", "audio_bitrate", "audio_dtx", "audio_red",
 		"upstream_timeout_ms", "upstream_connect_timeout_ms",
 		"upstream_max_connections", "request_timeout_ms",
 		"max_body_bytes", "max_header_bytes", "max_inflight",
 		"max_connections", "max_connections_per_ip", "header_timeout",
 		"shutdown_grace_ms", "rate_limits", "rate_limit_table_size",
+		"redis_url", "redis_password", "redis_password_file",
+		"redis_timeout_ms",
 		"trusted_proxies", "cors_origins", "log_level",
 	};
 	struct seen s;
@@ -951,6 +1018,55 @@ test_sample(void)
 	free(err);
 }
 
+/* Shared rate limits: the Redis URL checked at load (its errors never
+ * echo the password), the password from a file, the timeout's default. */
+static void
+test_redis(void)
+{
+	struct conf *c;
+	char *err = NULL, *text;
+	const char *pw = write_tmp("file-s3cret-pw\n");
+
+	text = xasprintf("redis_url = redis://:url-pw@127.0.0.1:6380/2\n"
+	    "redis_password_file = %s\n", pw);
+	c = load(text, 0, prod_env, &err);
+	ok(c != NULL, "redis_url and redis_password_file load: %s",
+	    err != NULL ? err : "");
+	if (c != NULL) {
+		is_str(c->redis_url, "redis://:url-pw@127.0.0.1:6380/2",
+		    "redis_url kept as given");
+		is_str(c->redis_password, "file-s3cret-pw",
+		    "the password comes from its file");
+		is_int(c->redis_timeout_ms, 250, "redis_timeout_ms default");
+	}
+	conf_free(c);
+	free(text);
+	free(err);
+	err = NULL;
+	c = load("redis_url = unix:/run/redis/redis.sock?db=1\n"
+	    "redis_timeout_ms = 50\n", 0, prod_env, &err);
+	ok(c != NULL && c->redis_timeout_ms == 50, "a unix: socket loads");
+	ok(c != NULL && c->redis_password == NULL, "no password by default");
+	conf_free(c);
+	free(err);
+	load_fails("redis_url = http://redis:6379\n", 0, prod_env,
+	    "redis_url: must start with redis://, rediss:// or unix:",
+	    "redis_url with another scheme");
+	load_fails("redis_url = redis://:s3cret-pw@redis:99999\n", 0, prod_env,
+	    "redis_url: the port must be a number from 1 to 65535",
+	    "a bad port is named, the password is not echoed");
+	load_fails("redis_password = s3cret-pw\n", 0, prod_env,
+	    "redis_password needs redis_url", "a password without a Redis");
+	load_fails("redis_url = redis://h\nredis_timeout_ms = 5\n", 0,
+	    prod_env, "FILE:2: redis_timeout_ms: 5 is too small (10..10000)",
+	    "redis_timeout_ms below its range");
+	if (!rlshared_tls_available())
+		load_fails("redis_url = rediss://redis:6380\n", 0, prod_env,
+		    "redis_url: rediss:// needs hiredis with TLS (hiredis_ssl, "
+		    "hiredis 1.0 or newer); this lkgate was built without it",
+		    "rediss:// without TLS support is refused at load");
+}
+
 int
 main(void)
 {
@@ -960,6 +1076,7 @@ main(void)
 	test_required();
 	test_file_syntax();
 	test_file_errors();
+	test_room_prefix();
 	test_env_overrides();
 	test_ranges();
 	test_values();
@@ -968,10 +1085,12 @@ main(void)
 	test_profiles();
 	test_secret_file();
 	test_timeouts();
+	test_channels();
 	test_no_secrets_in_errors();
 	test_match();
 	test_foreach();
 	test_sample();
+	test_redis();
 	for (i = 0; i < ntmpfiles; i++) {
 		unlink(tmpfiles[i]);
 		free(tmpfiles[i]);
