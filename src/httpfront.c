@@ -48,6 +48,10 @@
 #include "util.h"
 #include "websess.h"
 
+/* The rate-limit classes of ratelim.h are the route classes. */
+_Static_assert(RC_DEFAULT == 0 && RC_AUTH == 1 && RC_TOKEN == 2 &&
+    RC_CREATE == 3 && RL_NCLASSES == 4, "classes follow enum route_class");
+
 #define REQUEST_ID_MAX 128
 #define CONN_BUCKETS	1024	/* hash chains of the open connections */
 #define ACCEPT_PAUSE_MS	100	/* accepting rests this long on EMFILE */
@@ -450,7 +454,7 @@ rq_finish(struct rq *rq, int status, const char *ctype, const char *data,
 	 * others still wait for its answer. */
 	if (lk_cancel(rq->call) && rq->lk_method >= 0)
 		metrics_livekit(rq_gate(rq)->metrics, rq->lk_method,
-		    METRICS_LK_CANCELLED, mono_us() - rq->lk_start_us);
+		    LK_CANCELLED, mono_us() - rq->lk_start_us);
 	if (rq->deadline != NULL)
 		event_free(rq->deadline);
 	rq_hold(rq, NULL, NULL);

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "oidcprov.h"
+#include "ratelim.h"
 #include "upstream.h"
 #include "util.h"
 
@@ -298,6 +299,35 @@ add_signal(struct runtime *rt, int sig)
 	return ev;
 }
 
+/* The counters, labelled by the routes' names, LiveKit's methods and
+ * outcomes and the rate-limit classes. */
+static struct metrics *
+new_metrics(void)
+{
+	const char *method[LK_METHOD_COUNT];
+	const char **route;
+	struct metrics_labels l;
+	struct metrics *m;
+	size_t i;
+
+	route = xcalloc(nroutes, sizeof(*route));
+	for (i = 0; i < nroutes; i++)
+		route[i] = routes[i].name;
+	for (i = 0; i < LK_METHOD_COUNT; i++)
+		method[i] = lk_method_name((enum lk_method)i);
+	l.routes = route;
+	l.nroutes = nroutes;
+	l.lk_methods = method;
+	l.nlk_methods = LK_METHOD_COUNT;
+	l.lk_outcomes = lk_outcome_names;
+	l.nlk_outcomes = LK_OUTCOME_COUNT;
+	l.rl_classes = ratelim_class_names;
+	l.nrl_classes = RL_NCLASSES;
+	m = metrics_new(&l);
+	free(route);
+	return m;
+}
+
 static void
 start(struct runtime *rt)
 {
@@ -325,7 +355,7 @@ start(struct runtime *rt)
 	g->lk = lkclient_new(g->up, g->conf);
 	g->oidc = oidcprov_new(g->base, g->up);
 	g->started_ms = util_mono_ms();
-	g->metrics = metrics_new(routes, nroutes);
+	g->metrics = new_metrics();
 	if ((g->front = httpfront_new(g, routes, nroutes, &err)) == NULL)
 		fatal("%s", err);
 	rt->sig_term = add_signal(rt, SIGTERM);
