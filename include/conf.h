@@ -144,6 +144,15 @@ const struct agent_profile *conf_profile_by_name(const struct conf *,
 		    const char *name);
 
 /*
+ * Calls fn for each option read at start-up only whose value differs
+ * between running and loaded, with its file key and the running value as
+ * text (borrowed for the call): what a reload cannot change.
+ */
+void		 conf_foreach_restart_change(const struct conf *running,
+		    const struct conf *loaded, void (*fn)(void *arg,
+		    const char *key, const char *kept), void *arg);
+
+/*
  * Calls fn once per option of the table, in table order, with its file key,
  * its environment variable, its default as text ("" for none) and a one-line
  * description.  Used by `lkgate --options` and the documentation tests.

@@ -42,6 +42,9 @@ enum opt_type {
 
 #define OPT_REQUIRED	0x1	/* outside --dev a value must be given */
 #define OPT_NOSLASH	0x2	/* URL: trailing '/' removed */
+#define OPT_RESTART	0x4	/* read at start-up only: a reload keeps the
+				   running value (an integer or a text that
+				   is not a secret) */
 
 struct conf_opt {
 	const char		*key;

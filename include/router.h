@@ -35,6 +35,13 @@ enum route_auth {
  */
 enum route_class { RC_DEFAULT, RC_AUTH, RC_TOKEN, RC_CREATE, RC_NONE };
 
+/* What the gate requires of a request's body before the handler runs. */
+enum route_body {
+	BODY_ANY,		/* nothing: the handler reads it, if at all */
+	BODY_JSON,		/* a JSON object, with its Content-Type */
+	BODY_JSON_OR_EMPTY	/* that, or no body at all */
+};
+
 struct rq;
 typedef void (*route_handler)(struct rq *);
 
@@ -44,8 +51,7 @@ struct route {
 	const char	*name;		/* stable label for logs and metrics */
 	enum route_auth	 auth;
 	enum route_class rclass;
-	int		 json_body;	/* 1: the body must be JSON; 2: an
-					   empty body is allowed too */
+	enum route_body	 body;
 	route_handler	 handler;
 };
 

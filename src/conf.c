@@ -18,6 +18,7 @@
  * is what they share.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,7 +49,7 @@ static const char *const client_auths[] = { "basic", "post", NULL };
  * field of the row before it; the pair is one setting.
  */
 const struct conf_opt conf_options[] = {
-	{ "listen", "LKGATE_LISTEN", OPT_LISTEN, 0,
+	{ "listen", "LKGATE_LISTEN", OPT_LISTEN, OPT_RESTART,
 	  "0.0.0.0:8083", "127.0.0.1:8083", 0, 0, NULL, OFF(listen),
 	  "address to listen on, host:port with an IPv4 or [IPv6] host" },
 	{ "livekit_url", "LIVEKIT_URL", OPT_URL, OPT_REQUIRED,
@@ -157,7 +158,7 @@ const struct conf_opt conf_options[] = {
 	  OFF(upstream_connect_timeout_ms),
 	  "time allowed to connect to LiveKit, milliseconds" },
 	{ "upstream_max_connections", "LKGATE_UPSTREAM_MAX_CONNECTIONS",
-	  OPT_INT, 0, "64", NULL, 1, 1024, NULL,
+	  OPT_INT, OPT_RESTART, "64", NULL, 1, 1024, NULL,
 	  OFF(upstream_max_connections),
 	  "connections to LiveKit kept open at most" },
 	{ "request_timeout_ms", "LKGATE_REQUEST_TIMEOUT_MS", OPT_INT, 0,
@@ -179,7 +180,8 @@ const struct conf_opt conf_options[] = {
 	  NULL, NULL, 0, 0, NULL, OFF(rate_limits),
 	  "rate limits, class=N/PERIOD with class default, auth, token or "
 	  "create" },
-	{ "rate_limit_table_size", "LKGATE_RATE_LIMIT_TABLE_SIZE", OPT_INT, 0,
+	{ "rate_limit_table_size", "LKGATE_RATE_LIMIT_TABLE_SIZE", OPT_INT,
+	  OPT_RESTART,
 	  "65536", NULL, 16, 1048576, NULL, OFF(rate_limit_table_size),
 	  "rate-limit buckets kept at most (read at start-up)" },
 	{ "trusted_proxies", "LKGATE_TRUSTED_PROXIES", OPT_PROXIES, 0,
@@ -495,4 +497,39 @@ conf_foreach_option(void (*fn)(void *arg, const char *key, const char *env,
 		fn(arg, conf_options[i].key, conf_options[i].env,
 		    conf_options[i].def != NULL ? conf_options[i].def : "",
 		    conf_options[i].help);
+}
+
+/* The text of a start-up-only option's value, in buf when a number. */
+static const char *
+restart_value(const struct conf_opt *o, const struct conf *c, char *buf,
+    size_t len)
+{
+	const char *p = (const char *)c + o->off;
+	const char *s;
+
+	if (o->type == OPT_INT || o->type == OPT_BOOL) {
+		snprintf(buf, len, "%lld", *(const long long *)(const void *)p);
+		return buf;
+	}
+	memcpy(&s, p, sizeof(s));
+	return s != NULL ? s : "";
+}
+
+void
+conf_foreach_restart_change(const struct conf *running,
+    const struct conf *loaded, void (*fn)(void *arg, const char *key,
+    const char *kept), void *arg)
+{
+	char was[32], now[32];
+	const char *a;
+	size_t i;
+
+	for (i = 0; i < conf_nopts; i++) {
+		if (!(conf_options[i].flags & OPT_RESTART))
+			continue;
+		a = restart_value(&conf_options[i], running, was, sizeof(was));
+		if (strcmp(a, restart_value(&conf_options[i], loaded, now,
+		    sizeof(now))) != 0)
+			fn(arg, conf_options[i].key, a);
+	}
 }

@@ -618,7 +618,7 @@ h_auth_logout(struct rq *rq)
 		return;
 	if (websess_authenticate(cf(rq), rq_header(rq, "Cookie"),
 	    rq_header(rq, WEBSESS_CSRF_HEADER), 1, util_wall_s(), &p,
-	    &why) == -2) {
+	    &why) == AUTHN_FORBIDDEN) {
 		rq_reply_error(rq, E_PERMISSION_DENIED, "%s", why);
 		return;
 	}

@@ -920,11 +920,11 @@ rq_parse_json(struct rq *rq)
 }
 
 /*
- * Fills rq->who as the route asks; -1 with *why.  Where a user JWT is
- * accepted, a Bearer header is one even with an X-API-Key beside it, so a
- * bad token is refused rather than passed over for the key.
+ * Fills rq->who as the route asks, or says why not in *why.  Where a user
+ * JWT is accepted, a Bearer header is one even with an X-API-Key beside
+ * it, so a bad token is refused rather than passed over for the key.
  */
-static int
+static enum auth_outcome
 rq_who(struct rq *rq, const char **why)
 {
 	const struct conf *c = rq_gate(rq)->conf;
@@ -935,15 +935,16 @@ rq_who(struct rq *rq, const char **why)
 	case AUTH_USER_OR_KEY:
 		if (auth_is_bearer(bearer))
 			return auth_user_jwt(c, bearer, util_wall_s(),
-			    &rq->who, why);
+			    &rq->who, why) == 0 ? AUTHN_OK : AUTHN_UNKNOWN;
 		if (key == NULL) {
 			*why = "missing Authorization: Bearer or X-API-Key "
 			    "header";
-			return -1;
+			return AUTHN_UNKNOWN;
 		}
-		return auth_api_key(c, key, &rq->who, why);
+		/* FALLTHROUGH */
 	case AUTH_API_KEY:
-		return auth_api_key(c, key, &rq->who, why);
+		return auth_api_key(c, key, &rq->who, why) == 0 ? AUTHN_OK :
+		    AUTHN_UNKNOWN;
 	case AUTH_COOKIE:
 		return websess_authenticate(c, rq_header(rq, "Cookie"),
 		    rq_header(rq, WEBSESS_CSRF_HEADER),
@@ -952,26 +953,30 @@ rq_who(struct rq *rq, const char **why)
 		    &rq->who, why);
 	case AUTH_NONE:
 	case AUTH_WEBHOOK:
-		return 0;
+		return AUTHN_OK;
 	}
 	*why = "route has no known authentication";
-	return -1;
+	return AUTHN_UNKNOWN;
 }
 
-/* 401 when the caller is unknown; 403 (-2 from rq_who) when a session
- * cookie came without its CSRF header. */
+/* 401 when the caller is unknown; 403 when known but refused (a session
+ * cookie without its CSRF header). */
 static int
 rq_authenticate(struct rq *rq)
 {
 	const char *why;
-	int r;
 
-	if ((r = rq_who(rq, &why)) < 0) {
-		rq_reply_error(rq, r == -2 ? E_PERMISSION_DENIED :
-		    E_UNAUTHORIZED, "%s", why);
+	switch (rq_who(rq, &why)) {
+	case AUTHN_OK:
+		return 0;
+	case AUTHN_FORBIDDEN:
+		rq_reply_error(rq, E_PERMISSION_DENIED, "%s", why);
 		return -1;
+	case AUTHN_UNKNOWN:
+		break;
 	}
-	return 0;
+	rq_reply_error(rq, E_UNAUTHORIZED, "%s", why);
+	return -1;
 }
 
 /* Answers a path that exists but not with this method. */
@@ -1033,8 +1038,8 @@ rq_route(struct rq *rq)
 	}
 	if (rq_take_body(rq) == -1)
 		return;
-	if (rq->match.route->json_body != 0 &&
-	    (rq->match.route->json_body == 1 || rq->bodylen > 0) &&
+	if ((rq->match.route->body == BODY_JSON ||
+	    (rq->match.route->body == BODY_JSON_OR_EMPTY && rq->bodylen > 0)) &&
 	    rq_parse_json(rq) == -1)
 		return;
 	if (rq_authenticate(rq) == -1)

@@ -206,6 +206,15 @@ apply_log_level(const struct conf *c)
 		log_set_level(l);
 }
 
+/* A start-up-only option (OPT_RESTART in the options table) that the new
+ * configuration changes. */
+static void
+warn_kept(void *arg, const char *key, const char *kept)
+{
+	(void)arg;
+	log_warn("reload: %s stays %s until a restart", key, kept);
+}
+
 /* SIGHUP: a valid new configuration replaces the old one. */
 static void
 reload(struct runtime *rt)
@@ -220,15 +229,7 @@ reload(struct runtime *rt)
 		metrics_inc(rt->gate.metrics, MC_RELOAD_FAILURES);
 		return;
 	}
-	if (nc->rate_limit_table_size != old->rate_limit_table_size)
-		log_warn("reload: rate_limit_table_size stays %lld until a "
-		    "restart", old->rate_limit_table_size);
-	if (strcmp(nc->listen, old->listen) != 0)
-		log_warn("reload: listen stays %s until a restart", old->listen);
-	/* The connection pool is sized when the HTTP client starts. */
-	if (nc->upstream_max_connections != old->upstream_max_connections)
-		log_warn("reload: upstream_max_connections stays %lld until a "
-		    "restart", old->upstream_max_connections);
+	conf_foreach_restart_change(old, nc, warn_kept, NULL);
 	if (rt->opts.dev)
 		add_dev_key(rt, nc);
 	rt->gate.conf = nc;

@@ -943,6 +943,41 @@ test_sample(void)
 	free(err);
 }
 
+static void
+collect_kept(void *arg, const char *key, const char *kept)
+{
+	char *list = arg;
+	size_t n = strlen(list);
+
+	snprintf(list + n, 256 - n, "%s=%s;", key, kept);
+}
+
+/* A reload keeps the options read at start-up only, and says which. */
+static void
+test_restart_only(void)
+{
+	struct conf *a, *b;
+	char *err = NULL, list[256] = "";
+
+	a = load("listen = 127.0.0.1:9000\nrate_limit_table_size = 100\n"
+	    "upstream_max_connections = 8\nmax_inflight = 10\n", 1, NULL,
+	    &err);
+	b = load("listen = 127.0.0.1:9001\nrate_limit_table_size = 200\n"
+	    "upstream_max_connections = 9\nmax_inflight = 20\n", 1, NULL,
+	    &err);
+	ok(a != NULL && b != NULL, "restart: both load");
+	if (a == NULL || b == NULL)
+		return;
+	conf_foreach_restart_change(a, a, collect_kept, list);
+	is_str(list, "", "restart: nothing when nothing changed");
+	conf_foreach_restart_change(a, b, collect_kept, list);
+	is_str(list, "listen=127.0.0.1:9000;upstream_max_connections=8;"
+	    "rate_limit_table_size=100;", "restart: the running values, in "
+	    "table order, max_inflight not among them");
+	conf_free(a);
+	conf_free(b);
+}
+
 int
 main(void)
 {
@@ -963,6 +998,7 @@ main(void)
 	test_no_secrets_in_errors();
 	test_match();
 	test_foreach();
+	test_restart_only();
 	test_sample();
 	for (i = 0; i < ntmpfiles; i++) {
 		unlink(tmpfiles[i]);
