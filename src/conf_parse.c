@@ -8,13 +8,10 @@
 #include <sys/types.h>
 #include <sys/stat.h>
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "conf.h"
 #include "conf_internal.h"
@@ -51,59 +48,6 @@ warn_readable(const char *path, const struct stat *st)
 	if (st->st_mode & (S_IRGRP | S_IROTH))
 		log_warn("%s holds secrets but is readable by group or others "
 		    "(chmod 600 it)", path);
-}
-
-/*
- * Reads all of path, at most max bytes, into *buf (NUL-terminated, the
- * caller frees).  Returns 0, or -1 with *why set; *missing tells that the
- * file does not exist.
- */
-static int
-file_read(const char *path, size_t max, char **buf, size_t *len,
-    struct stat *st, int *missing, char **why)
-{
-	ssize_t n = 0;
-	int fd;
-
-	*buf = NULL;
-	*missing = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		*missing = errno == ENOENT;
-		*why = xasprintf("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, st) == -1) {
-		*why = xasprintf("%s: %s", path, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (S_ISDIR(st->st_mode)) {
-		*why = xasprintf("%s: is a directory", path);
-		close(fd);
-		return -1;
-	}
-	/* Read one byte past the limit to tell "too large" from "full". */
-	*buf = xmalloc(max + 2);
-	*len = 0;
-	while (*len <= max) {
-		n = read(fd, *buf + *len, max + 1 - *len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		*len += (size_t)n;
-	}
-	if (n == -1 || *len > max) {
-		*why = n == -1 ? xasprintf("%s: %s", path, strerror(errno)) :
-		    xasprintf("%s: larger than %zu bytes", path, max);
-		close(fd);
-		free(*buf);
-		*buf = NULL;
-		return -1;
-	}
-	close(fd);
-	(*buf)[*len] = '\0';
-	return 0;
 }
 
 /*
@@ -289,7 +233,7 @@ conf_stage_file(struct stage *stages, const char *path, int must_exist,
 	size_t len;
 	int missing, r;
 
-	if (file_read(path, CONF_FILE_MAX, &buf, &len, &st, &missing,
+	if (util_read_file(path, CONF_FILE_MAX, 0, &buf, &len, &st, &missing,
 	    &msg) == -1) {
 		if (missing && !must_exist) {
 			free(msg);
@@ -373,7 +317,7 @@ conf_parse_secret_file(const struct conf_opt *o, struct conf *c,
 		*why = xstrdup("no file named");
 		return -1;
 	}
-	if (file_read(text, SECRET_FILE_MAX, &buf, &len, &st, &missing,
+	if (util_read_file(text, SECRET_FILE_MAX, 0, &buf, &len, &st, &missing,
 	    why) == -1)
 		return -1;
 	warn_readable(text, &st);
@@ -406,7 +350,7 @@ conf_parse_api_keys_file(const struct conf_opt *o, struct conf *c,
 
 	(void)o;
 	*why = NULL;
-	if (file_read(text, SECRET_FILE_MAX, &buf, &len, &st, &missing,
+	if (util_read_file(text, SECRET_FILE_MAX, 0, &buf, &len, &st, &missing,
 	    why) == -1)
 		return -1;
 	warn_readable(text, &st);
