@@ -1,6 +1,6 @@
 /*
  * conf: lkgate's configuration, from a file, the environment and built-in
- * defaults, driven by one table of options (conf.c).
+ * defaults, driven by one table of options (conf_table.c).
  *
  * Pure: the environment is read through a lookup callback and nothing here
  * touches the network or the clock, so tests can build any configuration.
