@@ -105,6 +105,10 @@ void		 metrics_webhook(struct metrics *, const char *event);
  * labels given to metrics_new; others are ignored). */
 void		 metrics_ratelimited(struct metrics *, unsigned int cls);
 
+/* A gauge's current value. */
+int64_t		 metrics_gauge_value(const struct metrics *,
+		    enum metrics_gauge);
+
 /* A counter's current value (for tests). */
 uint64_t	 metrics_value(const struct metrics *, enum metrics_counter);
 

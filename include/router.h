@@ -24,8 +24,11 @@ enum route_auth {
 	AUTH_API_KEY,	/* X-API-Key, app or admin */
 	AUTH_WEBHOOK,	/* LiveKit's webhook signature, checked by the handler */
 	AUTH_USER_OR_KEY, /* "Authorization: Bearer" user JWT, else X-API-Key */
-	AUTH_COOKIE	/* the web login's session cookie (websess.h); methods
+	AUTH_COOKIE,	/* the web login's session cookie (websess.h); methods
 			   other than GET and HEAD need the CSRF header too */
+	AUTH_PERSON	/* a person or an admin: "Authorization: Bearer" (a
+			   user JWT), else X-API-Key, else the web login's
+			   session cookie (as AUTH_COOKIE) */
 };
 
 /*
@@ -42,6 +45,17 @@ enum route_body {
 	BODY_JSON_OR_EMPTY	/* that, or no body at all */
 };
 
+/*
+ * Whose error envelope every error of the route takes, the front's own
+ * (401, 413, 429, ...) too, in apierr_body.  A path that matches no route
+ * takes that of the nearest (router_nearest).  Rows that leave it out
+ * have lkgate's own.
+ */
+enum route_envelope {
+	ENVELOPE_LKGATE,	/* {"error","code",...} */
+	ENVELOPE_VOICE_CHAT	/* the Voice Chat app's {"success":false,...} */
+};
+
 struct rq;
 typedef void (*route_handler)(struct rq *);
 
@@ -52,6 +66,7 @@ struct route {
 	enum route_auth	 auth;
 	enum route_class rclass;
 	enum route_body	 body;
+	enum route_envelope envelope;
 	route_handler	 handler;
 };
 
@@ -73,6 +88,15 @@ enum router_result { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_BAD_METHOD };
 enum router_result router_match(const struct route *table, size_t n,
 		    int method, const char *path, struct route_match *m,
 		    int *allow);
+
+/*
+ * The route whose pattern shares the most leading segments with path (a
+ * parameter shares any segment), at least two; the first such in the
+ * table; NULL when none does.  Gives a path that matched no route (or
+ * not with this method) the error shape of its family.
+ */
+const struct route *router_nearest(const struct route *table, size_t n,
+		    const char *path);
 
 /* Writes the methods of mask as "GET, POST" into buf (NUL-terminated). */
 void		 router_allow_string(int mask, char *buf, size_t len);

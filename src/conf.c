@@ -163,6 +163,59 @@ check_oidc(const struct conf *c, char **err)
 	return -1;
 }
 
+/* The names h_rooms.c gives rooms it names itself. */
+#define GENERATED_ROOM_PREFIX "room-"
+
+/* 1 when one of a and b is a prefix of the other. */
+static int
+prefixes_overlap(const char *a, const char *b)
+{
+	return strncmp(a, b, strlen(a)) == 0 || strncmp(b, a, strlen(b)) == 0;
+}
+
+/*
+ * The session routes take an app key, which is public: the rooms their
+ * prefix can name must be sessions' only.  An empty prefix names every
+ * room; one that overlaps "room-" names the rooms users create, one that
+ * overlaps channel_prefix the voice-chat channels.  (Session and channel
+ * metadata are checked as well: this keeps the names apart too.)
+ */
+static int
+check_prefixes(const struct conf *c, char **err)
+{
+	const char *a = c->room_prefix, *b = GENERATED_ROOM_PREFIX;
+	const char *ch = c->channel_prefix;
+
+	if (a == NULL || *a == '\0') {
+		*err = xstrdup("room_prefix must not be empty: session routes "
+		    "would then name every room");
+		return -1;
+	}
+	if (ch == NULL || *ch == '\0') {
+		*err = xstrdup("channel_prefix must not be empty: channel "
+		    "routes would then name every room");
+		return -1;
+	}
+	if (prefixes_overlap(a, b)) {
+		*err = xasprintf("room_prefix (%s) must not overlap %s, the "
+		    "prefix of the room names lkgate generates: one is a "
+		    "prefix of the other", a, b);
+		return -1;
+	}
+	if (prefixes_overlap(ch, b)) {
+		*err = xasprintf("channel_prefix (%s) must not overlap %s, the "
+		    "prefix of the room names lkgate generates: one is a "
+		    "prefix of the other", ch, b);
+		return -1;
+	}
+	if (prefixes_overlap(a, ch)) {
+		*err = xasprintf("room_prefix (%s) and channel_prefix (%s) "
+		    "must not be prefixes of each other", a, ch);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 check_timeouts(const struct conf *c, char **err)
 {
@@ -199,6 +252,7 @@ conf_load(const char *path, int must_exist, int dev,
 			goto out;
 	derive_api_url(c);
 	if (check_required(c, err) == -1 || check_timeouts(c, err) == -1 ||
+	    check_prefixes(c, err) == -1 ||
 	    check_oidc(c, err) == -1 || build_user_keys(c, err) == -1)
 		goto out;
 	/* check_required made sure of the LiveKit key and secret. */

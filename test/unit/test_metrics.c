@@ -18,9 +18,14 @@
 static void h(struct rq *rq) { (void)rq; }
 
 static const struct route table[] = {
-	{ M_GET, "/health", "health", AUTH_NONE, RC_DEFAULT, 0, h },
-	{ M_POST, "/api/sessions", "session_create", AUTH_API_KEY, RC_CREATE,
-	    1, h },
+	{ .method = M_GET, .pattern = "/health",
+	    .name = "health", .auth = AUTH_NONE,
+	    .rclass = RC_DEFAULT, .body = BODY_ANY,
+	    .handler = h },
+	{ .method = M_POST, .pattern = "/api/sessions",
+	    .name = "session_create", .auth = AUTH_API_KEY,
+	    .rclass = RC_CREATE, .body = BODY_JSON,
+	    .handler = h },
 };
 
 /* 1 when text has the whole line. */

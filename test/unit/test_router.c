@@ -1,6 +1,7 @@
 /*
  * Unit tests of router: matching, parameters, percent-decoding, path
- * tricks, 404 versus 405 and the Allow list.
+ * tricks, 404 versus 405 and the Allow list, the nearest route of a path
+ * that matched none.
  */
 #include <string.h>
 
@@ -10,13 +11,26 @@
 static void h(struct rq *rq) { (void)rq; }
 
 static const struct route table[] = {
-	{ M_GET, "/health", "health", AUTH_NONE, RC_DEFAULT, 0, h },
-	{ M_POST, "/api/sessions", "create", AUTH_API_KEY, RC_CREATE, 1, h },
-	{ M_GET, "/api/sessions/:id", "get", AUTH_API_KEY, RC_DEFAULT, 0, h },
-	{ M_DELETE, "/api/sessions/:id", "del", AUTH_API_KEY, RC_DEFAULT, 0,
-	    h },
-	{ M_POST, "/api/session/:id/end", "end", AUTH_API_KEY, RC_DEFAULT, 0,
-	    h },
+	{ .method = M_GET, .pattern = "/health",
+	    .name = "health", .auth = AUTH_NONE,
+	    .rclass = RC_DEFAULT, .body = BODY_ANY,
+	    .handler = h },
+	{ .method = M_POST, .pattern = "/api/sessions",
+	    .name = "create", .auth = AUTH_API_KEY,
+	    .rclass = RC_CREATE, .body = BODY_JSON,
+	    .handler = h },
+	{ .method = M_GET, .pattern = "/api/sessions/:id",
+	    .name = "get", .auth = AUTH_API_KEY,
+	    .rclass = RC_DEFAULT, .body = BODY_ANY,
+	    .handler = h },
+	{ .method = M_DELETE, .pattern = "/api/sessions/:id",
+	    .name = "del", .auth = AUTH_API_KEY,
+	    .rclass = RC_DEFAULT, .body = BODY_ANY,
+	    .handler = h },
+	{ .method = M_POST, .pattern = "/api/session/:id/end",
+	    .name = "end", .auth = AUTH_API_KEY,
+	    .rclass = RC_DEFAULT, .body = BODY_ANY,
+	    .handler = h },
 };
 
 static enum router_result
@@ -117,6 +131,28 @@ test_methods(void)
 	is_int(router_method_from_name("BREW"), 0, "unknown method");
 }
 
+static void
+test_nearest(void)
+{
+	const struct route *r;
+	size_t n = sizeof(table) / sizeof(table[0]);
+
+	r = router_nearest(table, n, "/api/sessions/x/more");
+	ok(r != NULL && strcmp(r->name, "get") == 0,
+	    "nearest: three shared segments");
+	r = router_nearest(table, n, "/api/sessions");
+	ok(r != NULL && strcmp(r->name, "create") == 0,
+	    "nearest: the first of equals");
+	r = router_nearest(table, n, "/api/session/s1/stop");
+	ok(r != NULL && strcmp(r->name, "end") == 0,
+	    "nearest: through a parameter");
+	ok(router_nearest(table, n, "/api/other") == NULL,
+	    "nearest: one shared segment is not a family");
+	ok(router_nearest(table, n, "/health/x") == NULL,
+	    "nearest: nor is a lone first segment");
+	ok(router_nearest(table, n, "/") == NULL, "nearest: the root");
+}
+
 int
 main(void)
 {
@@ -124,5 +160,6 @@ main(void)
 	test_not_found();
 	test_decoding();
 	test_methods();
+	test_nearest();
 	return tap_done();
 }
