@@ -1,8 +1,9 @@
 /*
  * router: matches a request's method and path against the route table.
- * Pure.  Paths are compared segment by segment; parameters are
- * percent-decoded, and anything that would let a decoded parameter smuggle
- * a separator or a NUL fails to match rather than being cleaned up.
+ * Pure.  Paths are compared segment by segment before any decoding, so an
+ * escaped '/' stays inside its segment; parameters are then
+ * percent-decoded, and a decoded NUL or dot segment fails to match rather
+ * than being cleaned up.
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,8 +38,10 @@ is_dot_segment(const char *p, size_t len)
 	    (len == 2 && p[0] == '.' && p[1] == '.');
 }
 
-/* Decodes the len bytes of seg into out; -1 on a bad escape, a NUL, a '/'
- * or an overlong result, and on an encoded dot segment ("%2e%2e"). */
+/* Decodes the len bytes of seg into out; -1 on a bad escape, a NUL or an
+ * overlong result, and on an encoded dot segment ("%2e%2e").  A decoded
+ * '/' is data (a LiveKit room name may hold one): the segment was already
+ * cut at the real separators. */
 static int
 decode_segment(const char *seg, size_t len, char *out, size_t outlen)
 {
@@ -54,7 +57,7 @@ decode_segment(const char *seg, size_t len, char *out, size_t outlen)
 			c = hi * 16 + lo;
 			i += 2;
 		}
-		if (c == '\0' || c == '/' || o + 1 >= outlen)
+		if (c == '\0' || o + 1 >= outlen)
 			return -1;
 		out[o++] = (char)c;
 	}
