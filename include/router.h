@@ -62,8 +62,9 @@ enum router_result { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_BAD_METHOD };
  * Matches method (one M_* bit) and the path part of a request target (no
  * query) against the table of n routes.  Segments are matched before
  * decoding, so "%2F" never splits one; parameters are then
- * percent-decoded, and one holding NUL, equal to "." or "..", or longer
- * than ROUTER_MAX_PARAM_LEN - 1, does not match.  A decoded '/' is kept:
+ * percent-decoded, and one holding NUL, or equal to "." or "..", does not
+ * match.  One longer than ROUTER_MAX_PARAM_LEN - 1 matches as "", which
+ * every handler refuses with a 400 naming it.  A decoded '/' is kept:
  * LiveKit room names may hold one, and each handler checks its
  * parameters against its own character set.  On ROUTER_BAD_METHOD *allow
  * holds the M_* bits the path accepts (OPTIONS excluded).

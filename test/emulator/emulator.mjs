@@ -618,6 +618,17 @@ export async function startEmulator({ port = 0, apiKey = 'devkey', apiSecret = '
       refreshCounts(roomState);
       return p;
     },
+    /**
+     * A room appears as another backend (or lkgate, earlier) would have made
+     * it, without a Twirp call: seeds thousands of rooms at once.  Any name
+     * LiveKit takes will do.  Returns the Room.
+     */
+    addRoom(name, { metadata = '', maxParticipants = 0, emptyTimeout = 0 } = {}) {
+      const state = newRoomState(name,
+        new CreateRoomRequest({ name, metadata, maxParticipants, emptyTimeout }));
+      rooms.set(name, state);
+      return state.room;
+    },
     /** The room goes away on its own (timeout, last one left). */
     removeRoom: (name) => rooms.delete(name),
     reset() {

@@ -105,12 +105,16 @@ test_decoding(void)
 	is_int((long long)strlen(m.params[0]), 256, "kept whole");
 	longp[14 + 256] = 'a';
 	longp[14 + 257] = '\0';
-	is_int(match(M_GET, longp, &m, &allow), ROUTER_NOT_FOUND,
-	    "a 257-byte parameter refused");
+	is_int(match(M_GET, longp, &m, &allow), ROUTER_FOUND,
+	    "a 257-byte parameter matches");
+	is_str(m.params[0], "", "as nothing, which handlers refuse");
 	longp[14 + 257] = 'a';
 	longp[sizeof(longp) - 1] = '\0';
-	is_int(match(M_GET, longp, &m, &allow), ROUTER_NOT_FOUND,
-	    "overlong parameter refused");
+	is_int(match(M_GET, longp, &m, &allow), ROUTER_FOUND,
+	    "so does a longer one");
+	is_str(m.params[0], "", "as nothing too");
+	is_int(match(M_GET, "/api/sessions/%2e%2e", &m, &allow),
+	    ROUTER_NOT_FOUND, "a dot segment still never matches");
 }
 
 static void
