@@ -94,6 +94,11 @@ function cpuMs() {
   return (Number(f[11]) + Number(f[12])) * 10;
 }
 
+// Under AddressSanitizer (make asan) memory is the sanitizer's: its
+// quarantine keeps what lkgate frees, and malloc_trim is not its own.
+const sanitized = () => fs.readFileSync(`/proc/${gw.proc.pid}/maps`, 'utf8')
+  .includes('libasan');
+
 // lkgate's resident memory, kB: [now, peak].
 function rss() {
   const status = fs.readFileSync(`/proc/${gw.proc.pid}/status`, 'utf8');
@@ -228,6 +233,7 @@ describe(`${ROOMS} rooms with ${META_BYTES} bytes of metadata each`, () => {
     t.diagnostic(`lkgate RSS: ${before[0]} kB before, peak ${peak} kB while listing, ` +
       `${busy} kB at the last page, ${idle} kB a moment later; ${pages} pages in ` +
       `${elapsed} ms, lkgate CPU ${cpu} ms`);
+    if (sanitized()) return;
     // The answer is some 8 MiB: memory grows with it, not without bound.
     assert.ok(peak < 256 * 1024, `peak RSS ${peak} kB`);
     assert.ok(idle < before[0] + 32 * 1024, `RSS ${idle} kB once idle`);
@@ -270,6 +276,6 @@ describe(`${ROOMS} rooms with ${META_BYTES} bytes of metadata each`, () => {
       call(k % 2 ? admin : asUser(`u${k}`), 'GET', '/api/livekit/rooms?limit=100')));
     for (const res of all) assert.equal(res.status, 200, res.text.slice(0, 200));
     const [, peak] = rss();
-    assert.ok(peak < 256 * 1024, `peak RSS ${peak} kB`);
+    if (!sanitized()) assert.ok(peak < 256 * 1024, `peak RSS ${peak} kB`);
   });
 });
