@@ -49,13 +49,24 @@ void	h_session_create(struct rq *);
 void	h_session_get(struct rq *);
 void	h_session_delete(struct rq *);
 
+/*
+ * The check before an app API key gets a token: room must be a session
+ * room (its metadata a session's, sessmeta.h) and identity that
+ * session's user_id.  Answers 403 PERMISSION_DENIED (any other room,
+ * existing or not, or another identity) or 404 ROOM_NOT_FOUND (a session
+ * room's name, and no such room) itself; else calls ok(rq, arg).  Takes
+ * ownership of arg (freed with free() when the request ends); room and
+ * identity must live as long as the request.
+ */
+void	session_check_token(struct rq *, const char *room,
+	    const char *identity, void (*ok)(struct rq *, void *), void *arg);
 /* h_tokens.c */
 void	h_token(struct rq *);
 /*
  * Answers with a participant token for room (which must live as long as
  * the request), built from the token fields of the body (NULL: none).
- * Users, always, and other callers when lookup is set, go through
- * room_check_join first.
+ * App API keys go through session_check_token first; users, always, and
+ * admin keys when lookup is set, through room_check_join.
  */
 void	token_for_room(struct rq *, const char *room, int lookup);
 /*

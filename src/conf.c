@@ -390,6 +390,35 @@ check_oidc(const struct conf *c, char **err)
 	return -1;
 }
 
+/* The names h_rooms.c gives rooms it names itself. */
+#define GENERATED_ROOM_PREFIX "room-"
+
+/*
+ * The session routes take an app key, which is public: the rooms their
+ * prefix can name must be sessions' only.  An empty prefix names every
+ * room; one that is a prefix of "room-", or that "room-" is a prefix of,
+ * names the rooms users create.  (Session metadata is checked as well:
+ * this keeps the names apart too.)
+ */
+static int
+check_room_prefix(const struct conf *c, char **err)
+{
+	const char *a = c->room_prefix, *b = GENERATED_ROOM_PREFIX;
+
+	if (a == NULL || *a == '\0') {
+		*err = xstrdup("room_prefix must not be empty: session routes "
+		    "would then name every room");
+		return -1;
+	}
+	if (strncmp(a, b, strlen(a)) == 0 || strncmp(b, a, strlen(b)) == 0) {
+		*err = xasprintf("room_prefix (%s) must not overlap %s, the "
+		    "prefix of the room names lkgate generates: one is a "
+		    "prefix of the other", a, b);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 check_timeouts(const struct conf *c, char **err)
 {
@@ -426,6 +455,7 @@ conf_load(const char *path, int must_exist, int dev,
 			goto out;
 	derive_api_url(c);
 	if (check_required(c, err) == -1 || check_timeouts(c, err) == -1 ||
+	    check_room_prefix(c, err) == -1 ||
 	    check_oidc(c, err) == -1 || build_user_keys(c, err) == -1)
 		goto out;
 	/* check_required made sure of the LiveKit key and secret. */

@@ -642,11 +642,8 @@ rq_rl_key(struct rq *rq, char *buf, size_t len)
 	uint8_t addr[16];
 	char ip[CLIENTIP_KEY_MAX];
 
-	if (rq->who.kind == P_API_KEY)
-		snprintf(buf, len, "k:%s", rq->who.name);
-	else if (rq->who.kind == P_USER)
-		snprintf(buf, len, "u:%s", rq->who.name);
-	else {
+	/* The key records the principal's source (auth.h). */
+	if (principal_rl_key(&rq->who, buf, len) == -1) {
 		if (rq_client_addr(rq, addr) == -1)
 			return -1;
 		clientip_key(addr, ip, sizeof(ip));

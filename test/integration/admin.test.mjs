@@ -159,7 +159,7 @@ describe('the admin page', () => {
     const cells = await roomRow('standup').locator('td').allTextContents();
     assert.match(cells[0], /^standup\s*Daily stand-up$/);
     assert.equal(cells[1], 'video');
-    assert.equal(cells[2], 'admin', 'the creator: the admin key\'s name');
+    assert.equal(cells[2], 'key:admin', 'the creator: the admin key, as key:<name>');
     assert.equal(cells[3], '1 / 10', 'participants / max_participants');
     assert.match(cells[4], /^\d+ s$/);
     const audioCells = await roomRow('audio-call').locator('td').allTextContents();

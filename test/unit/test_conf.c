@@ -228,7 +228,7 @@ test_file_syntax(void)
 	    "livekit_api_key=API#key\n"
 	    "\tlivekit_api_secret = \"" SECRET "\"\r\n"
 	    "log_level = \"debug\"  # quoted\n"
-	    "room_prefix = \"\"\n"
+	    "room_prefix = \"sess-\"\n"
 	    "api_keys = a:" KEY1 ", b:" KEY2 ":admin\n"
 	    "api_keys = c:" KEY3 ":app\n"
 	    "api_keys =\n"
@@ -248,7 +248,7 @@ test_file_syntax(void)
 	is_str(c->log_level, "debug", "file: quoted value unquoted");
 	is_str(c->livekit_api_key, "API#key",
 	    "file: '#' inside a word is kept");
-	is_str(c->room_prefix, "", "file: an empty quoted value");
+	is_str(c->room_prefix, "sess-", "file: a quoted name");
 	is_int((long long)c->napi_keys, 3, "file: api_keys repeat and split");
 	if (c->napi_keys == 3) {
 		is_str(c->api_keys[0].name, "a", "file: key 1 name");
@@ -262,6 +262,34 @@ test_file_syntax(void)
 	}
 	is_int((long long)c->nagent_profiles, 3, "file: three profiles");
 	conf_free(c);
+}
+
+/* A session prefix that could name other rooms is refused. */
+static void
+test_room_prefix(void)
+{
+	struct conf *c;
+	char *err = NULL;
+
+	load_fails("room_prefix = \"\"\n", 0, prod_env,
+	    "room_prefix must not be empty: session routes would then name "
+	    "every room", "room_prefix: an empty quoted value");
+	load_fails("room_prefix = room-\n", 0, prod_env,
+	    "room_prefix (room-) must not overlap room-, the prefix of the "
+	    "room names lkgate generates: one is a prefix of the other",
+	    "room_prefix: room-");
+	load_fails("room_prefix = r\n", 0, prod_env,
+	    "room_prefix (r) must not overlap room-, the prefix of the room "
+	    "names lkgate generates: one is a prefix of the other",
+	    "room_prefix: a prefix of room-");
+	load_fails("room_prefix = room-s-\n", 0, prod_env,
+	    "room_prefix (room-s-) must not overlap room-, the prefix of the "
+	    "room names lkgate generates: one is a prefix of the other",
+	    "room_prefix: room- is a prefix of it");
+	c = load("room_prefix = rooms-\n", 0, prod_env, &err);
+	ok(c != NULL, "room_prefix: rooms- does not overlap room-");
+	conf_free(c);
+	free(err);
 }
 
 static void
@@ -955,6 +983,7 @@ main(void)
 	test_required();
 	test_file_syntax();
 	test_file_errors();
+	test_room_prefix();
 	test_env_overrides();
 	test_ranges();
 	test_values();
