@@ -20,12 +20,16 @@
 #include <sys/queue.h>
 
 #include <ctype.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <cjson/cJSON.h>
+#include <event2/event.h>
 
 #include "conf.h"
 #include "json.h"
@@ -38,11 +42,12 @@
 
 #define LK_TOKEN_TTL		600		/* seconds, as the Node SDK */
 #define LK_TOKEN_REUSE		(LK_TOKEN_TTL * 8 / 10)
-#define LK_MAX_RESPONSE		(1024 * 1024)
 #define LK_PROBE_MAX_RESPONSE	(64 * 1024)
 #define LK_PROBE_TIMEOUT_MS	2000
 #define LK_MSG_MAX		200
 #define LK_FLIGHT_BUCKETS	256		/* power of two */
+#define LK_TRIM_AFTER		(1024 * 1024)	/* answer bytes */
+#define LK_TRIM_DELAY_S		1
 
 enum lk_grant { GRANT_CREATE, GRANT_LIST, GRANT_ADMIN };
 
@@ -115,6 +120,7 @@ struct lkclient {
 	struct lk_cached_token	 cache[GRANT_ADMIN];	/* create, list */
 	TAILQ_HEAD(, lk_flight)	 flights;
 	LIST_HEAD(, lk_flight)	 shared[LK_FLIGHT_BUCKETS];
+	struct event		*trim;		/* see lk_give_back_memory */
 };
 
 const char *
@@ -298,7 +304,9 @@ lk_map_transport(const struct up_result *r, struct lk_answer *out)
 		break;
 	case UP_TOO_LARGE:
 		out->outcome = LK_FAILED;
-		out->msg = xstrdup("LiveKit's answer is too large");
+		/* The log line must lead the operator to the option. */
+		out->msg = xstrdup("LiveKit's answer is larger than "
+		    "upstream_max_response_bytes");
 		return;
 	default:
 		out->outcome = LK_FAILED;
@@ -378,6 +386,34 @@ lk_token(struct lkclient *lk, enum lk_grant g, const char *room)
 
 /* --- calls --- */
 
+/*
+ * A large answer (the room list of thousands of rooms) is parsed into as
+ * many small blocks, which malloc keeps once freed.  Once large answers
+ * stop coming for LK_TRIM_DELAY_S, the free pages go back to the system,
+ * so a listing's peak does not stay lkgate's size for good; not after each
+ * answer, as a client paging through the list would fault them all in
+ * again for the next page.
+ */
+static void
+lk_trim_fire(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+static void
+lk_give_back_memory(struct lkclient *lk)
+{
+	struct timeval tv = { LK_TRIM_DELAY_S, 0 };
+
+	if (evtimer_add(lk->trim, &tv) == -1)
+		log_warn("lkclient: cannot arm the memory trim timer");
+}
+
 static void
 lk_log_failure(const struct lk_flight *f, const struct lk_result *res)
 {
@@ -447,6 +483,7 @@ static void
 lk_flight_done(void *arg, const struct up_result *r)
 {
 	struct lk_flight *f = arg;
+	struct lkclient *lk = f->lk;	/* f is gone once answered */
 	struct lk_answer a;
 	struct lk_result res;
 
@@ -469,6 +506,8 @@ lk_flight_done(void *arg, const struct up_result *r)
 	f->up = NULL;
 	lk_flight_answer(f, &res);
 	lk_answer_clear(&a);
+	if (r->bodylen >= LK_TRIM_AFTER)
+		lk_give_back_memory(lk);
 }
 
 static struct lk_call *
@@ -560,7 +599,7 @@ lk_flight_start(struct lk_flight *f, const struct lk_method_info *mi,
 	rq.bodylen = strlen(text);
 	rq.timeout_ms = (long)cf->upstream_timeout_ms;
 	rq.connect_timeout_ms = (long)cf->upstream_connect_timeout_ms;
-	rq.max_response = LK_MAX_RESPONSE;
+	rq.max_response = (size_t)cf->upstream_max_response_bytes;
 	rq.idempotent = mi->idempotent;
 	f->up = upstream_start(f->lk->up, &rq, lk_flight_done, f);
 	lk_forget(auth);
@@ -674,6 +713,9 @@ lkclient_new(struct upstream *up, const struct conf *cf)
 	TAILQ_INIT(&lk->flights);
 	for (i = 0; i < LK_FLIGHT_BUCKETS; i++)
 		LIST_INIT(&lk->shared[i]);
+	if ((lk->trim = evtimer_new(upstream_base(up), lk_trim_fire,
+	    lk)) == NULL)
+		fatal("evtimer_new failed");
 	return lk;
 }
 
@@ -702,5 +744,6 @@ lkclient_free(struct lkclient *lk)
 		lk_flight_free(f);
 	}
 	lk_cache_drop(lk);
+	event_free(lk->trim);
 	free(lk);
 }
