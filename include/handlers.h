@@ -45,6 +45,31 @@ void	h_session_delete(struct rq *);
 /* h_tokens.c */
 void	h_token(struct rq *);
 
+/* h_channels.c: the Voice Chat app's channels (chanmeta.h), every answer
+ * in that app's envelope */
+void	h_channel_list(struct rq *);
+void	h_channel_create(struct rq *);
+void	h_channel_get(struct rq *);
+void	h_channel_delete(struct rq *);
+void	h_channel_join(struct rq *);
+void	h_channel_leave(struct rq *);
+void	h_channel_audio_stats(struct rq *);
+void	h_channel_statistics(struct rq *);
+void	h_channel_search(struct rq *);
+void	h_audio_config(struct rq *);
+void	h_audio_config_fixed(struct rq *);
+void	h_ws_gone(struct rq *);
+/* Answers {"success":true,"data":data} (ownership taken). */
+void	chan_reply(struct rq *, int status, struct cJSON *data);
+/* 1 for persons and admin keys; answers 403 to app keys and returns 0. */
+int	chan_caller_ok(struct rq *);
+
+/* h_chanadmin.c: the Voice Chat app's administration (admins only) */
+void	h_chan_server_stats(struct rq *);
+void	h_chan_cleanup(struct rq *);
+void	h_chan_reset(struct rq *);
+void	h_chan_health_check(struct rq *);
+
 /* h_webhook.c */
 void	h_webhook(struct rq *);
 

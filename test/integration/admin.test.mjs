@@ -162,6 +162,20 @@ describe('the admin page', () => {
     const audioCells = await roomRow('audio-call').locator('td').allTextContents();
     assert.equal(audioCells[1], 'audio');
 
+    // The Voice Chat app's channels: their name and fill.
+    const general = await adminCall('POST', '/api/channels', { name: 'General', max_users: 5 });
+    assert.equal(general.status, 201, general.text);
+    const room = `channel-${general.json.data.id}`;
+    lk.addParticipant(room, { identity: 'dan' });
+    await page.waitForFunction((n) => {
+      const tr = document.querySelector(`tr[data-room="${n}"]`);
+      return tr && tr.cells[3].textContent === '1 / 5';
+    }, room, { timeout: WAIT_MS });
+    const chCells = await roomRow(room).locator('td').allTextContents();
+    assert.match(chCells[0], /Channel: General$/);
+    assert.equal(chCells[1], 'voice channel');
+    assert.equal(chCells[2], 'admin');
+
     assert.equal(await page.evaluate(() => sessionStorage.getItem('lkgate-admin-key')),
       ADMIN_KEY, 'the key is in the tab\'s sessionStorage');
     assert.equal(await page.evaluate(() => localStorage.length), 0, 'not in localStorage');

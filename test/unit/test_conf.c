@@ -801,6 +801,40 @@ test_timeouts(void)
 	conf_free(c);
 }
 
+/* Channels: defaults, and a prefix that could take a session for a
+ * channel refused. */
+static void
+test_channels(void)
+{
+	struct conf *c;
+	char *err = NULL;
+
+	c = load(NULL, 0, prod_env, &err);
+	ok(c != NULL, "channels: defaults load");
+	if (c != NULL) {
+		is_str(c->channel_prefix, "channel-", "channels: prefix");
+		is_int(c->channel_max_users, 10, "channels: max users");
+		is_int(c->channel_empty_timeout, 86400, "channels: empty");
+		is_int(c->audio_channels, 1, "channels: audio channels");
+		is_int(c->audio_bitrate, 48000, "channels: audio bitrate");
+		is_int(c->audio_dtx, 1, "channels: dtx");
+		is_int(c->audio_red, 1, "channels: red");
+	}
+	conf_free(c);
+	load_fails("room_prefix = chan\n", 0, prod_env,
+	    "room_prefix (chan) and channel_prefix (channel-) must not be "
+	    "prefixes of each other", "channels: room prefix of channels");
+	load_fails("channel_prefix = eloquence-x\n", 0, prod_env,
+	    "room_prefix (eloquence-) and channel_prefix (eloquence-x) must "
+	    "not be prefixes of each other", "channels: channels in rooms");
+	load_fails("channel_prefix = \"\"\n", 0, prod_env,
+	    "FILE:1: channel_prefix: \"\" is not 1-64 characters of A-Z a-z "
+	    "0-9 _ . -", "channels: empty prefix refused");
+	load_fails("channel_max_users = 1001\n", 0, prod_env,
+	    "FILE:1: channel_max_users: 1001 is too large (1..1000)",
+	    "channels: max users bounded");
+}
+
 /* Loads each bad configuration; no message may hold a secret. */
 static void
 test_no_secrets_in_errors(void)
@@ -930,6 +964,8 @@ test_foreach(void)
 		"room_prefix",
 		"room_empty_timeout", "room_departure_timeout",
 		"room_max_participants", "agent_profiles",
+		"channel_prefix", "channel_max_users", "channel_empty_timeout",
+		"audio_channels", "audio_bitrate", "audio_dtx", "audio_red",
 		"upstream_timeout_ms", "upstream_connect_timeout_ms",
 		"upstream_max_connections", "request_timeout_ms",
 		"max_body_bytes", "max_header_bytes", "max_inflight",
@@ -989,6 +1025,7 @@ main(void)
 	test_profiles();
 	test_secret_file();
 	test_timeouts();
+	test_channels();
 	test_no_secrets_in_errors();
 	test_match();
 	test_foreach();
