@@ -59,10 +59,6 @@ void	h_channel_search(struct rq *);
 void	h_audio_config(struct rq *);
 void	h_audio_config_fixed(struct rq *);
 void	h_ws_gone(struct rq *);
-/* Answers {"success":true,"data":data} (ownership taken). */
-void	chan_reply(struct rq *, int status, struct cJSON *data);
-/* 1 for persons and admin keys; answers 403 to app keys and returns 0. */
-int	chan_caller_ok(struct rq *);
 
 /* h_chanadmin.c: the Voice Chat app's administration (admins only) */
 void	h_chan_server_stats(struct rq *);

@@ -6,8 +6,9 @@
  * LiveKit token: the client then connects to LiveKit, which replaced the
  * app's WebSocket relay (/ws answers 410 saying so).
  *
- * Every answer is in the app's envelope: chan_reply for successes, and
- * the route's RB_ENVELOPE flag for every error (the front's own too).
+ * Every answer is in the app's envelope: chan_reply (chan.h) for
+ * successes, and the route's RB_ENVELOPE flag for every error (the front's
+ * own too).
  * Callers are persons (AUTH_PERSON) and admin keys; an app key gets 403.
  * A private channel is, to whoever may not see it, a channel that does
  * not exist (404), so that its existence does not leak.
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chan.h"
 #include "chanmeta.h"
 #include "conf.h"
 #include "fields.h"
@@ -32,29 +34,6 @@
 #define PAGE_MAX	100000
 #define LIMIT_DEFAULT	20
 #define USERS_BOUND	1000000
-
-void
-chan_reply(struct rq *rq, int status, cJSON *data)
-{
-	cJSON *o;
-
-	o = json_new_object();
-	json_add_bool(o, "success", 1);
-	json_add_item(o, "data", data);
-	rq_reply_json(rq, status, o);
-}
-
-int
-chan_caller_ok(struct rq *rq)
-{
-	const struct principal *p = rq_principal(rq);
-
-	if (p->kind != P_API_KEY || p->admin)
-		return 1;
-	rq_reply_error(rq, E_PERMISSION_DENIED, "this API key may only mint "
-	    "tokens; the channel routes need a user or an admin key");
-	return 0;
-}
 
 /* --- one channel, looked up --- */
 
