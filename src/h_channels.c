@@ -28,6 +28,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "partoken.h"
+#include "roomaccess.h"
 #include "roommeta.h"
 #include "util.h"
 
@@ -35,17 +36,32 @@
 #define LIMIT_DEFAULT	20
 #define USERS_BOUND	1000000
 
-/* --- one channel, looked up --- */
+/* --- one channel, looked up (roomaccess.h) --- */
 
 struct chan_ctx;
 typedef void (*chan_next_fn)(struct rq *, struct chan_ctx *);
 
+/* The look-up's arg: what the channel's steps need. */
 struct chan_ctx {
 	char		 id[UUID_STR_LEN];
 	char		*room;		/* prefix + id */
-	cJSON		*info;		/* the room from ListRooms; owned */
+	const cJSON	*info;		/* the room from ListRooms, kept by
+					   the look-up */
 	struct chanmeta	 meta;
 	chan_next_fn	 next;
+};
+
+static int	chan_visible(struct rq *, struct room_found *);
+static void	chan_absent(struct rq *, const struct room_found *);
+
+/* A channel is there for the caller only when it is one (its metadata a
+ * channel's) and the caller may see it; else it is 404 like an absent
+ * one. */
+static const struct room_rule chan_rule = {
+	.notfound = E_CHANNEL_NOT_FOUND,
+	.noun = "channel",
+	.allow = chan_visible,
+	.absent = chan_absent,
 };
 
 static void
@@ -53,10 +69,17 @@ chan_ctx_free(void *arg)
 {
 	struct chan_ctx *x = arg;
 
-	cJSON_Delete(x->info);
 	chanmeta_clear(&x->meta);
 	free(x->room);
 	free(x);
+}
+
+/* The channel of this request, for the callback of a LiveKit call made
+ * after the look-up. */
+static struct chan_ctx *
+chan_ctx_of(const struct rq *rq)
+{
+	return roomaccess_found(rq)->arg;
 }
 
 static void
@@ -66,29 +89,35 @@ chan_not_found(struct rq *rq, const char *id)
 }
 
 static void
-chan_listed(struct rq *rq, const struct lk_result *res)
+chan_absent(struct rq *rq, const struct room_found *f)
 {
-	struct chan_ctx *x = rq_state(rq);
-	const cJSON *rooms = NULL, *r;
+	const struct chan_ctx *x = f->arg;
+
+	chan_not_found(rq, x->id);
+}
+
+static int
+chan_visible(struct rq *rq, struct room_found *f)
+{
+	struct chan_ctx *x = f->arg;
 	const char *meta = NULL;
 
-	if (res->outcome != LK_OK) {
-		rq_reply_lk_error(rq, res, E_CHANNEL_NOT_FOUND);
-		return;
-	}
-	json_get_array(res->body, "rooms", &rooms);
-	if ((r = cJSON_GetArrayItem(rooms, 0)) == NULL) {
-		chan_not_found(rq, x->id);
-		return;
-	}
-	json_get_string(r, "metadata", &meta);
+	json_get_string(f->room, "metadata", &meta);
 	if (chanmeta_parse(meta, &x->meta) == -1 ||
 	    !chanmeta_may_see(&x->meta, rq_principal(rq))) {
 		chan_not_found(rq, x->id);
-		return;
+		return -1;
 	}
-	if ((x->info = cJSON_Duplicate(r, 1)) == NULL)
-		fatal("cJSON_Duplicate failed");
+	return 0;
+}
+
+static void
+chan_found(struct rq *rq, struct room_found *f)
+{
+	struct chan_ctx *x = f->arg;
+
+	roomaccess_keep(f);
+	x->info = f->room;
 	x->next(rq, x);
 }
 
@@ -113,7 +142,6 @@ chan_lookup(struct rq *rq, chan_next_fn next)
 {
 	struct chan_ctx *x;
 	const char *id;
-	cJSON *req, *names;
 
 	if (!chan_caller_ok(rq) || (id = path_id(rq)) == NULL)
 		return;
@@ -121,12 +149,8 @@ chan_lookup(struct rq *rq, chan_next_fn next)
 	memcpy(x->id, id, sizeof(x->id));
 	x->room = xasprintf("%s%s", rq_gate(rq)->conf->channel_prefix, id);
 	x->next = next;
-	rq_hold(rq, x, chan_ctx_free);
-	req = json_new_object();
-	names = json_new_array();
-	json_append(names, json_new_string(x->room));
-	json_add_item(req, "names", names);
-	rq_lk_call(rq, LK_LIST_ROOMS, NULL, req, chan_listed);
+	roomaccess_lookup(rq, x->room, &chan_rule, chan_found, x,
+	    chan_ctx_free);
 }
 
 /* Asks LiveKit who is in x's room; cb gets the answer. */
@@ -145,7 +169,7 @@ chan_participants(struct rq *rq, struct chan_ctx *x, rq_lk_fn cb)
 static void
 get_participants(struct rq *rq, const struct lk_result *res)
 {
-	struct chan_ctx *x = rq_state(rq);
+	struct chan_ctx *x = chan_ctx_of(rq);
 	const cJSON *list = NULL, *p;
 	cJSON *o, *users;
 
@@ -180,7 +204,7 @@ h_channel_get(struct rq *rq)
 static void
 stats_answer(struct rq *rq, const struct lk_result *res, int detailed)
 {
-	struct chan_ctx *x = rq_state(rq);
+	struct chan_ctx *x = chan_ctx_of(rq);
 	const cJSON *list = NULL;
 
 	if (res->outcome != LK_OK) {
@@ -233,7 +257,7 @@ h_channel_statistics(struct rq *rq)
 static void
 chan_deleted(struct rq *rq, const struct lk_result *res)
 {
-	struct chan_ctx *x = rq_state(rq);
+	struct chan_ctx *x = chan_ctx_of(rq);
 	cJSON *o;
 
 	if (res->outcome == LK_NOT_FOUND) {
