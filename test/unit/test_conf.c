@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "rlshared.h"
 #include "tap.h"
 #include "util.h"
 
@@ -151,6 +152,9 @@ test_dev_defaults(void)
 	is_int(c->max_body_bytes, 65536, "dev: max_body_bytes");
 	is_int(c->max_header_bytes, 16384, "dev: max_header_bytes");
 	is_int(c->max_inflight, 4096, "dev: max_inflight");
+	is_int(c->max_connections, 10000, "dev: max_connections");
+	is_int(c->max_connections_per_ip, 256, "dev: max_connections_per_ip");
+	is_int(c->header_timeout, 10, "dev: header_timeout");
 	is_int(c->shutdown_grace_ms, 10000, "dev: shutdown_grace_ms");
 	is_str(c->log_level, "info", "dev: log_level");
 	is_int(c->dev, 1, "dev: flag set");
@@ -424,6 +428,10 @@ static const struct {
 	{ "max_body_bytes", "LKGATE_MAX_BODY_BYTES", 1024, 1048576 },
 	{ "max_header_bytes", "LKGATE_MAX_HEADER_BYTES", 1024, 65536 },
 	{ "max_inflight", "LKGATE_MAX_INFLIGHT", 1, 100000 },
+	{ "max_connections", "LKGATE_MAX_CONNECTIONS", 1, 1000000 },
+	{ "max_connections_per_ip", "LKGATE_MAX_CONNECTIONS_PER_IP", 1,
+	  1000000 },
+	{ "header_timeout", "LKGATE_HEADER_TIMEOUT", 1, 3600 },
 	{ "shutdown_grace_ms", "LKGATE_SHUTDOWN_GRACE_MS", 0, 600000 },
 };
 
@@ -969,7 +977,10 @@ test_foreach(void)
 		"upstream_timeout_ms", "upstream_connect_timeout_ms",
 		"upstream_max_connections", "request_timeout_ms",
 		"max_body_bytes", "max_header_bytes", "max_inflight",
+		"max_connections", "max_connections_per_ip", "header_timeout",
 		"shutdown_grace_ms", "rate_limits", "rate_limit_table_size",
+		"redis_url", "redis_password", "redis_password_file",
+		"redis_timeout_ms",
 		"trusted_proxies", "cors_origins", "log_level",
 	};
 	struct seen s;
@@ -1007,6 +1018,55 @@ test_sample(void)
 	free(err);
 }
 
+/* Shared rate limits: the Redis URL checked at load (its errors never
+ * echo the password), the password from a file, the timeout's default. */
+static void
+test_redis(void)
+{
+	struct conf *c;
+	char *err = NULL, *text;
+	const char *pw = write_tmp("file-s3cret-pw\n");
+
+	text = xasprintf("redis_url = redis://:url-pw@127.0.0.1:6380/2\n"
+	    "redis_password_file = %s\n", pw);
+	c = load(text, 0, prod_env, &err);
+	ok(c != NULL, "redis_url and redis_password_file load: %s",
+	    err != NULL ? err : "");
+	if (c != NULL) {
+		is_str(c->redis_url, "redis://:url-pw@127.0.0.1:6380/2",
+		    "redis_url kept as given");
+		is_str(c->redis_password, "file-s3cret-pw",
+		    "the password comes from its file");
+		is_int(c->redis_timeout_ms, 250, "redis_timeout_ms default");
+	}
+	conf_free(c);
+	free(text);
+	free(err);
+	err = NULL;
+	c = load("redis_url = unix:/run/redis/redis.sock?db=1\n"
+	    "redis_timeout_ms = 50\n", 0, prod_env, &err);
+	ok(c != NULL && c->redis_timeout_ms == 50, "a unix: socket loads");
+	ok(c != NULL && c->redis_password == NULL, "no password by default");
+	conf_free(c);
+	free(err);
+	load_fails("redis_url = http://redis:6379\n", 0, prod_env,
+	    "redis_url: must start with redis://, rediss:// or unix:",
+	    "redis_url with another scheme");
+	load_fails("redis_url = redis://:s3cret-pw@redis:99999\n", 0, prod_env,
+	    "redis_url: the port must be a number from 1 to 65535",
+	    "a bad port is named, the password is not echoed");
+	load_fails("redis_password = s3cret-pw\n", 0, prod_env,
+	    "redis_password needs redis_url", "a password without a Redis");
+	load_fails("redis_url = redis://h\nredis_timeout_ms = 5\n", 0,
+	    prod_env, "FILE:2: redis_timeout_ms: 5 is too small (10..10000)",
+	    "redis_timeout_ms below its range");
+	if (!rlshared_tls_available())
+		load_fails("redis_url = rediss://redis:6380\n", 0, prod_env,
+		    "redis_url: rediss:// needs hiredis with TLS (hiredis_ssl, "
+		    "hiredis 1.0 or newer); this lkgate was built without it",
+		    "rediss:// without TLS support is refused at load");
+}
+
 int
 main(void)
 {
@@ -1030,6 +1090,7 @@ main(void)
 	test_match();
 	test_foreach();
 	test_sample();
+	test_redis();
 	for (i = 0; i < ntmpfiles; i++) {
 		unlink(tmpfiles[i]);
 		free(tmpfiles[i]);
