@@ -1,0 +1,526 @@
+/*
+ * httpfront_rq: the request object, from a request's arrival to its one
+ * end.  Every request gets a struct rq and ends in exactly one place,
+ * rq_finish(): a reply, the request deadline, or the connection going
+ * away.  rq_finish asks the gate whether the answer may go (answers given
+ * before the rate limit ran still take a token), sends it with the CORS
+ * headers its Origin earns, cancels the LiveKit call and the Redis
+ * verdict still in flight, frees what the handler attached, writes the
+ * access-log line, counts the request in the metrics and frees the rq.
+ * Nothing touches the evhttp request after it was replied to or after its
+ * connection closed.
+ *
+ * This file and the listener (httpfront.c) are the only ones that include
+ * evhttp: the accessors, the body, the path and the client's address are
+ * read here for the gate, which knows no evhttp.  Policy lives above, in
+ * the gate; the request object only carries its fields (see
+ * httpfront_rq_internal.h for who owns what).
+ */
+#include <sys/queue.h>
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "clientip.h"
+#include "conf.h"
+#include "cors.h"
+#include "httpfront_rq_internal.h"
+#include "lkclient.h"
+#include "lkgate.h"
+#include "log.h"
+#include "metrics.h"
+#include "rlshared.h"
+#include "util.h"
+
+static uint64_t	mono_us(void);
+static void	rq_detach(struct rq *);
+static void	rq_add_cors(struct rq *);
+static void	rq_count(struct rq *, int status);
+static void	rq_add_header(struct rq *, const char *, const char *);
+
+/* --- accessors --- */
+
+struct lkgate *
+rq_gate(const struct rq *rq)
+{
+	return rq->front->gate;
+}
+
+const char *
+rq_id(const struct rq *rq)
+{
+	return rq->id;
+}
+
+const char *
+rq_param(const struct rq *rq, size_t i)
+{
+	return i < rq->match.nparams ? rq->match.params[i] : NULL;
+}
+
+const char *
+rq_header(const struct rq *rq, const char *name)
+{
+	if (rq->req == NULL)
+		return NULL;
+	return evhttp_find_header(evhttp_request_get_input_headers(rq->req),
+	    name);
+}
+
+const char *
+rq_query(const struct rq *rq, const char *name)
+{
+	struct rq *w = (struct rq *)(uintptr_t)rq;	/* lazily parsed */
+	const struct evhttp_uri *uri;
+	const char *q;
+
+	if (rq->req == NULL)
+		return NULL;
+	if (rq->query == NULL) {
+		w->query = xcalloc(1, sizeof(*w->query));
+		TAILQ_INIT(w->query);
+		uri = evhttp_request_get_evhttp_uri(rq->req);
+		if (uri != NULL && (q = evhttp_uri_get_query(uri)) != NULL &&
+		    evhttp_parse_query_str(q, w->query) == -1)
+			evhttp_clear_headers(w->query);
+	}
+	return evhttp_find_header(w->query, name);
+}
+
+const char *
+rq_body(const struct rq *rq, size_t *len)
+{
+	*len = rq->bodylen;
+	return rq->body;
+}
+
+const cJSON *
+rq_json(const struct rq *rq)
+{
+	return rq->json;
+}
+
+const struct principal *
+rq_principal(const struct rq *rq)
+{
+	return &rq->who;
+}
+
+void
+rq_hold(struct rq *rq, void *state, void (*free_fn)(void *))
+{
+	if (rq->state != NULL && rq->state_free != NULL)
+		rq->state_free(rq->state);
+	rq->state = state;
+	rq->state_free = free_fn;
+}
+
+void *
+rq_state(const struct rq *rq)
+{
+	return rq->state;
+}
+
+/* --- LiveKit calls on behalf of a request --- */
+
+static void
+rq_lk_done(void *arg, const struct lk_result *res)
+{
+	struct rq *rq = arg;
+	rq_lk_fn cb = rq->lk_cb;
+
+	rq->call = NULL;
+	rq->lk_cb = NULL;
+	rq->upstream_ms += res->elapsed_ms;
+	if (res->shared)
+		metrics_inc(rq_gate(rq)->metrics, MC_LIVEKIT_SHARED);
+	else if (rq->lk_method >= 0)
+		metrics_livekit(rq_gate(rq)->metrics, rq->lk_method,
+		    (int)res->outcome, (uint64_t)res->elapsed_ms * 1000);
+	cb(rq, res);
+}
+
+void
+rq_lk_call(struct rq *rq, enum lk_method method, const char *room,
+    cJSON *body, rq_lk_fn cb)
+{
+	if (rq->call != NULL)
+		fatal("rq_lk_call: request %s already has a call", rq->id);
+	rq->lk_cb = cb;
+	rq->lk_method = (int)method;
+	rq->lk_start_us = mono_us();
+	rq->call = lk_call(rq_gate(rq)->lk, method, room, body, rq_lk_done,
+	    rq);
+}
+
+void
+rq_lk_probe(struct rq *rq, rq_lk_fn cb)
+{
+	if (rq->call != NULL)
+		fatal("rq_lk_probe: request %s already has a call", rq->id);
+	rq->lk_cb = cb;
+	rq->lk_method = -1;
+	rq->call = lk_probe(rq_gate(rq)->lk, rq_lk_done, rq);
+}
+
+int
+rq_envelope(const struct rq *rq)
+{
+	return rq->envelope;
+}
+
+unsigned int
+rq_retry_after(const struct rq *rq)
+{
+	return rq->retry_after;
+}
+
+/* --- the reply and the end --- */
+
+/* Adds a response header, logging (not failing) when evhttp refuses. */
+static void
+rq_add_header(struct rq *rq, const char *name, const char *value)
+{
+	if (evhttp_add_header(evhttp_request_get_output_headers(rq->req),
+	    name, value) == -1)
+		log_warn("request %s: cannot add header %s", rq->id, name);
+}
+
+void
+rq_set_header(struct rq *rq, const char *name, const char *value)
+{
+	if (rq->req != NULL)
+		rq_add_header(rq, name, value);
+}
+
+void
+rq_unset_header(struct rq *rq, const char *name)
+{
+	if (rq->req != NULL)
+		evhttp_remove_header(evhttp_request_get_output_headers(rq->req),
+		    name);
+}
+
+/* The socket of the request's connection, or -1. */
+static evutil_socket_t
+rq_socket(const struct rq *rq)
+{
+	struct evhttp_connection *evcon;
+	struct bufferevent *bev;
+
+	if ((evcon = evhttp_request_get_connection(rq->req)) == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
+		return -1;
+	return bufferevent_getfd(bev);
+}
+
+/*
+ * evhttp_send_reply only asks to be told when the socket is writable, and
+ * writes on the next turn of the loop: one epoll_ctl to watch for it and
+ * one to stop, two of the few system calls a request costs.  The socket
+ * almost always is writable, so its write event is made active now: the
+ * reply goes out in this turn, and the changelist folds the watch and
+ * the unwatch into nothing.  Were it not writable, the write would meet
+ * EAGAIN and wait for the event as before.
+ */
+static void
+rq_write_now(const struct rq *rq, evutil_socket_t fd)
+{
+	if (fd != -1)
+		event_base_active_by_fd(rq_gate(rq)->base, fd, EV_WRITE);
+}
+
+static void
+rq_send(struct rq *rq, int status, const char *ctype, const char *data,
+    size_t len)
+{
+	struct evbuffer *buf;
+	evutil_socket_t fd;
+	char clen[32];
+
+	rq_detach(rq);
+	rq_add_cors(rq);
+	rq_add_header(rq, "Content-Type", ctype);
+	rq_add_header(rq, "X-Request-Id", rq->id);
+	rq_add_header(rq, "Cache-Control", "no-store");
+	/* evhttp would send a HEAD reply's body: send the length only. */
+	if (evhttp_request_get_command(rq->req) == EVHTTP_REQ_HEAD) {
+		snprintf(clen, sizeof(clen), "%zu", len);
+		rq_add_header(rq, "Content-Length", clen);
+		len = 0;
+	}
+	if ((buf = evbuffer_new()) == NULL)
+		fatal("evbuffer_new failed");
+	if (evbuffer_add(buf, data, len) == -1)
+		fatal("evbuffer_add failed");
+	fd = rq_socket(rq);
+	/* libevent 2.1 knows no reason phrase for 429. */
+	evhttp_send_reply(rq->req, status, status == 429 ?
+	    "Too Many Requests" : NULL, buf);
+	evbuffer_free(buf);
+	rq->req = NULL;
+	rq_write_now(rq, fd);
+}
+
+static void
+rq_log_access(const struct rq *rq, int status)
+{
+	const struct route *r = rq->match.route;
+
+	log_event(LOG_INFO, "access",
+	    "id", "s", rq->id,
+	    "method", "s", rq->method_name,
+	    "route", "s", r != NULL ? r->name : "-",
+	    "status", "i", (long long)status,
+	    "upstream_ms", "i", (long long)rq->upstream_ms,
+	    "total_ms", "i", (long long)(util_mono_ms() - rq->t_start_ms),
+	    "principal", "s", rq->who.kind == P_ANONYMOUS ? NULL : rq->who.name,
+	    (const char *)NULL);
+}
+
+/* The one way a request ends.  status 0: the peer is gone, no reply. */
+void
+rq_finish(struct rq *rq, int status, const char *ctype, const char *data,
+    size_t len)
+{
+	if (rq->finished)
+		return;
+	/* The gate may take the answer over (a token it still takes). */
+	if (rq->req != NULL && status != 0 &&
+	    rq->front->answer_check != NULL &&
+	    rq->front->answer_check(rq, status, ctype, data, len) != 0)
+		return;	/* answered 429 instead, or waits for Redis */
+	rq->finished = 1;
+	if (rq->req != NULL && status != 0)
+		rq_send(rq, status, ctype, data, len);
+	rq_detach(rq);
+	/* Counted when the LiveKit call itself is abandoned, not when
+	 * others still wait for its answer. */
+	if (lk_cancel(rq->call) && rq->lk_method >= 0)
+		metrics_livekit(rq_gate(rq)->metrics, rq->lk_method,
+		    LK_CANCELLED, mono_us() - rq->lk_start_us);
+	if (rq->deadline != NULL)
+		event_free(rq->deadline);
+	rlshared_cancel(rq->rl_op);
+	rq_hold(rq, NULL, NULL);
+	rq_log_access(rq, status);
+	rq->front->inflight--;
+	rq_count(rq, status);
+	if (rq->query != NULL) {
+		evhttp_clear_headers(rq->query);
+		free(rq->query);
+	}
+	cJSON_Delete(rq->json);
+	free(rq->body);
+	free(rq->held_ctype);
+	free(rq->held_data);
+	free(rq);
+}
+
+static void
+rq_deadline_fired(evutil_socket_t fd, short what, void *arg)
+{
+	struct rq *rq = arg;
+
+	(void)fd;
+	(void)what;
+	rq->deadline_fn(rq);
+}
+
+void
+rq_arm_deadline(struct rq *rq, long long ms, void (*fired)(struct rq *))
+{
+	struct timeval tv;
+
+	rq->deadline_fn = fired;
+	rq->deadline = evtimer_new(rq_gate(rq)->base, rq_deadline_fired, rq);
+	if (rq->deadline == NULL)
+		fatal("evtimer_new failed");
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	if (evtimer_add(rq->deadline, &tv) == -1)
+		fatal("evtimer_add failed");
+}
+
+/* Microseconds of the monotonic clock, for the latency histograms. */
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		fatal("clock_gettime failed");
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The request no longer wants to hear about its connection closing. */
+static void
+rq_detach(struct rq *rq)
+{
+	if (rq->backref != NULL) {
+		*rq->backref = NULL;
+		rq->backref = NULL;
+	}
+}
+
+static void
+rq_add_cors(struct rq *rq)
+{
+	struct cors_header h[CORS_MAX_HEADERS];
+	size_t i, n;
+
+	n = cors_headers(rq_gate(rq)->conf, rq_header(rq, "Origin"),
+	    rq->preflight[0] != '\0' ? rq->preflight : NULL, h);
+	for (i = 0; i < n; i++)
+		rq_add_header(rq, h[i].name, h[i].value);
+}
+
+/* Counts a finished request in the metrics. */
+static void
+rq_count(struct rq *rq, int status)
+{
+	struct rq_front *front = rq->front;
+	const struct route *r = rq->match.route;
+	size_t i = r != NULL ? (size_t)(r - front->routes) : front->nroutes;
+
+	metrics_request(front->gate->metrics, i, status,
+	    mono_us() - rq->t_start_us);
+	metrics_gauge_set(front->gate->metrics, MG_INFLIGHT,
+	    (int64_t)front->inflight);
+}
+
+/* --- arrival: what the gate reads of the request --- */
+
+static const char *
+method_name(enum evhttp_cmd_type cmd)
+{
+	switch (cmd) {
+	case EVHTTP_REQ_GET:		return "GET";
+	case EVHTTP_REQ_POST:		return "POST";
+	case EVHTTP_REQ_HEAD:		return "HEAD";
+	case EVHTTP_REQ_PUT:		return "PUT";
+	case EVHTTP_REQ_DELETE:		return "DELETE";
+	case EVHTTP_REQ_OPTIONS:	return "OPTIONS";
+	case EVHTTP_REQ_PATCH:		return "PATCH";
+	default:			return "OTHER";
+	}
+}
+
+/* A client's X-Request-Id is echoed only when it is short and plain. */
+static int
+request_id_is_sane(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if (n >= REQUEST_ID_MAX || !(isalnum((unsigned char)s[n]) ||
+		    strchr("-_.:", s[n]) != NULL))
+			return 0;
+	return n > 0;
+}
+
+struct rq *
+rq_new(struct rq_front *front, struct evhttp_request *req,
+    struct rq **backref)
+{
+	struct rq *rq;
+	const char *id;
+
+	rq = xcalloc(1, sizeof(*rq));
+	rq->front = front;
+	rq->req = req;
+	rq->evcon = evhttp_request_get_connection(req);
+	rq->t_start_ms = util_mono_ms();
+	rq->method_name = method_name(evhttp_request_get_command(req));
+	id = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "X-Request-Id");
+	if (id != NULL && request_id_is_sane(id))
+		snprintf(rq->id, sizeof(rq->id), "%s", id);
+	else
+		util_uuid_random(rq->id);
+	front->inflight++;
+	rq->t_start_us = mono_us();
+	rq->lk_method = -1;
+	metrics_gauge_set(front->gate->metrics, MG_INFLIGHT,
+	    (int64_t)front->inflight);
+	rq->backref = backref;
+	*backref = rq;
+	return rq;
+}
+
+void
+rq_peer_gone(struct rq *rq)
+{
+	log_debug("request %s: connection closed before the reply", rq->id);
+	rq_detach(rq);
+	rq->req = NULL;
+	rq_finish(rq, 0, NULL, NULL, 0);
+}
+
+const char *
+rq_path(const struct rq *rq)
+{
+	const struct evhttp_uri *uri;
+	const char *path;
+
+	uri = evhttp_request_get_evhttp_uri(rq->req);
+	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	return path == NULL || *path == '\0' ? "/" : path;
+}
+
+int
+rq_take_body(struct rq *rq, long long max)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(rq->req);
+	size_t len = evbuffer_get_length(in);
+
+	if ((long long)len > max)
+		return -1;
+	rq->body = xmalloc(len + 1);
+	if (len > 0 && evbuffer_copyout(in, rq->body, len) != (ev_ssize_t)len)
+		fatal("evbuffer_copyout failed");
+	rq->body[len] = '\0';
+	rq->bodylen = len;
+	return 0;
+}
+
+/* The client's address: the peer's, or what trusted proxies say. */
+int
+rq_client_addr(struct rq *rq, uint8_t addr[16])
+{
+	const struct conf *c = rq_gate(rq)->conf;
+	struct evkeyvalq *hdrs = evhttp_request_get_input_headers(rq->req);
+	struct evkeyval *kv;
+	char *peer = NULL, *xff = NULL, *t;
+	ev_uint16_t port;
+	int r;
+
+	evhttp_connection_get_peer(rq->evcon, &peer, &port);
+	if (peer == NULL)
+		return -1;
+	/* Several X-Forwarded-For headers are one list, in order. */
+	if (c->ntrusted_proxies > 0) {
+		TAILQ_FOREACH(kv, hdrs, next) {
+			if (strcasecmp(kv->key, "X-Forwarded-For") != 0)
+				continue;
+			t = xff == NULL ? xstrdup(kv->value) :
+			    xasprintf("%s,%s", xff, kv->value);
+			free(xff);
+			xff = t;
+		}
+	}
+	r = clientip_resolve(peer, xff, c->trusted_proxies,
+	    c->ntrusted_proxies, addr);
+	free(xff);
+	return r;
+}
