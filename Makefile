@@ -91,7 +91,7 @@ $(BUILD)/test/test_%: test/unit/test_%.c $(BUILD)/test/tap.o $(LIBOBJS) $(HDRS)
 	    $(BUILD)/test/tap.o $(LIBOBJS) $(DEPLIBS)
 
 # The fuzz targets (test/fuzz/) link against an archive, so that a target
-# may replace a module (fuzz_body replaces httpfront's request API).
+# may replace a module (fuzz_body replaces the request object, httpfront_rq).
 $(BUILD)/liblkgate.a: $(LIBOBJS)
 	@echo "  AR      $@"
 	@rm -f $@ && $(AR) rcs $@ $(LIBOBJS)

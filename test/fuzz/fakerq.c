@@ -1,21 +1,22 @@
 /*
- * fakerq: a stand-in for httpfront's request API (httpfront.h) without
+ * fakerq: a stand-in for the request object (httpfront_rq.h) without
  * evhttp, so that fuzz_body can run the real handlers on a fuzzed body.
- * It is #included by fuzz_body.c; linking it replaces every rq_* function,
- * so httpfront.o stays out of that link.  A handler that starts using an
- * rq_* function not defined here pulls httpfront.o back in and the link
- * fails with "multiple definition": add the function here.
+ * It is #included by fuzz_body.c; linking it replaces every function of
+ * httpfront_rq.h, so httpfront_rq.o stays out of that link, while the
+ * real replies (httpfront_reply.o: the error body, the LiveKit outcomes)
+ * come from the archive and end the request through the fake rq_finish.
+ * A handler that starts using a function of httpfront_rq.h not defined
+ * here pulls httpfront_rq.o back in and the link fails with "multiple
+ * definition": add the function here.
  *
  * Like the real front, the fake answers at most once, runs LiveKit
  * callbacks only after the handler has returned (from fakerq_run, with
  * answers the fuzz input supplies, reduced by the real lk_map_answer) and
  * drops a pending call when the request is answered.
  */
-#include <stdarg.h>
 #include <string.h>
 #include <strings.h>
 
-#include "apierr.h"
 #include "auth.h"
 #include "fuzz.h"
 #include "httpfront.h"
@@ -169,30 +170,18 @@ fakerq_answer(struct rq *rq, int status, cJSON *body)
 	rq_hold(rq, NULL, NULL);
 }
 
+/* The real replies end here: a JSON answer (what rq_reply_json and
+ * rq_reply_error print, and the token routes' text) must parse strictly,
+ * and is then checked as a tree; other text is kept as a string. */
 void
-rq_reply_json(struct rq *rq, int status, cJSON *body)
-{
-	FUZZ_CHECK(body != NULL);
-	fakerq_answer(rq, status, body);
-}
-
-void
-rq_reply_text(struct rq *rq, int status, const char *text)
-{
-	fakerq_answer(rq, status, json_new_string(text));
-}
-
-/* A JSON answer given as text (the token routes') must parse strictly,
- * and is then checked as a tree like the others; other text is kept as a
- * string. */
-void
-rq_reply_data(struct rq *rq, int status, const char *ctype, const void *data,
+rq_finish(struct rq *rq, int status, const char *ctype, const char *data,
     size_t len)
 {
 	enum json_err err;
 	cJSON *body;
 	char *text;
 
+	FUZZ_CHECK(status != 0 && ctype != NULL);
 	if (strcmp(ctype, "application/json") == 0) {
 		body = json_parse_strict(data, len, 0, &err);
 		FUZZ_CHECK(body != NULL);
@@ -204,42 +193,18 @@ rq_reply_data(struct rq *rq, int status, const char *ctype, const void *data,
 	free(text);
 }
 
-void
-rq_reply_error(struct rq *rq, enum api_err e, const char *fmt, ...)
+int
+rq_envelope(const struct rq *rq)
 {
-	va_list ap;
-	cJSON *o;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	o = json_new_object();
-	json_add_string(o, "error", msg);
-	json_add_string(o, "code", apierr_code(e));
-	free(msg);
-	fakerq_answer(rq, apierr_status(e), o);
+	(void)rq;
+	return 0;
 }
 
-void
-rq_reply_lk_error(struct rq *rq, const struct lk_result *res,
-    enum api_err notfound)
+unsigned int
+rq_retry_after(const struct rq *rq)
 {
-	switch (res->outcome) {
-	case LK_NOT_FOUND:
-		rq_reply_error(rq, notfound, "not found");
-		break;
-	case LK_REFUSED:
-	case LK_UNAVAILABLE:
-		rq_reply_error(rq, E_UPSTREAM_UNAVAILABLE, "unavailable");
-		break;
-	case LK_TIMEOUT:
-		rq_reply_error(rq, E_UPSTREAM_TIMEOUT, "timeout");
-		break;
-	default:
-		rq_reply_error(rq, E_UPSTREAM_ERROR, "error");
-		break;
-	}
+	(void)rq;
+	return 0;
 }
 
 /* Runs the pending call's callback with the next canned answer: its
