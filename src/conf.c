@@ -161,6 +161,20 @@ const struct conf_opt conf_options[] = {
 	  "86400", NULL, 1, 604800, NULL, OFF(channel_empty_timeout),
 	  "seconds LiveKit keeps a channel no one is in, before the first "
 	  "join and after the last leave" },
+	{ "guest_users", "LKGATE_GUEST_USERS", OPT_BOOL, 0,
+	  "false", NULL, 0, 0, NULL, OFF(guest_users),
+	  "open guest sign-up at POST /api/users and accept guest "
+	  "credentials on the Voice Chat routes" },
+	{ "guest_ttl", "LKGATE_GUEST_TTL", OPT_INT, 0,
+	  "86400", NULL, 60, 2592000, NULL, OFF(guest_ttl),
+	  "lifetime of a guest credential, seconds" },
+	{ "guest_key", "LKGATE_GUEST_KEY", OPT_SECRET, 0,
+	  NULL, NULL, USER_SECRET_MIN, SECRET_MAX, NULL, OFF(guest_key),
+	  "HS256 key of guest credentials, at least 32 characters; random "
+	  "at start when unset" },
+	{ "guest_key_file", "LKGATE_GUEST_KEY_FILE", OPT_SECRET_FILE, 0,
+	  NULL, NULL, 0, 0, NULL, OFF(guest_key),
+	  "file holding the HS256 key of guest credentials" },
 	{ "audio_channels", "LKGATE_AUDIO_CHANNELS", OPT_INT, 0,
 	  "1", NULL, 1, 2, NULL, OFF(audio_channels),
 	  "audio channels clients publish (1 mono, 2 stereo), in "
@@ -389,6 +403,36 @@ build_user_keys(struct conf *c, char **err)
 }
 
 /*
+ * The guest key signs credentials that only lkgate issues: it may be
+ * neither the LiveKit secret nor the user JWT secret, or one kind of
+ * token would pass for another.  Unset, main.c supplies a random one.
+ */
+static int
+build_guest_keys(struct conf *c, char **err)
+{
+	if (c->guest_key == NULL)
+		return 0;
+	if ((c->livekit_api_secret != NULL &&
+	    strcmp(c->guest_key, c->livekit_api_secret) == 0) ||
+	    (c->user_jwt_secret != NULL &&
+	    strcmp(c->guest_key, c->user_jwt_secret) == 0)) {
+		*err = xstrdup("guest_key must differ from the LiveKit API "
+		    "secret and from user_jwt_secret");
+		return -1;
+	}
+	conf_set_guest_key(c, c->guest_key, strlen(c->guest_key));
+	return 0;
+}
+
+void
+conf_set_guest_key(struct conf *c, const void *key, size_t len)
+{
+	jwks_free(c->guest_keys);
+	c->guest_keys = NULL;
+	jwks_add_secret(&c->guest_keys, key, len);
+}
+
+/*
  * The login needs all of issuer, client_id and redirect_uri, and keys to
  * seal its cookies; the scopes must ask for an ID token.
  */
@@ -546,7 +590,8 @@ conf_load(const char *path, int must_exist, int dev,
 	derive_api_url(c);
 	if (check_required(c, err) == -1 || check_timeouts(c, err) == -1 ||
 	    check_prefixes(c, err) == -1 || check_oidc(c, err) == -1 ||
-	    check_redis(c, err) == -1 || build_user_keys(c, err) == -1)
+	    check_redis(c, err) == -1 || build_user_keys(c, err) == -1 ||
+	    build_guest_keys(c, err) == -1)
 		goto out;
 	/* check_required made sure of the LiveKit key and secret. */
 	c->livekit_signer = token_signer_new(c->livekit_api_key,
@@ -605,6 +650,7 @@ conf_free(struct conf *c)
 		}
 	}
 	token_signer_free(c->livekit_signer);
+	jwks_free(c->guest_keys);
 	free(c->listen_host);
 	free(c);
 }

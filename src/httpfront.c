@@ -993,6 +993,30 @@ rq_parse_json(struct rq *rq)
 }
 
 /*
+ * AUTH_PERSON_OPT without Bearer or key: a valid web-login session is its
+ * person (-2 without its CSRF header, as always); any other cookie, or
+ * none, leaves the request anonymous.
+ */
+static int
+rq_who_optional(struct rq *rq, const char **why)
+{
+	const char *cookie = rq_header(rq, "Cookie");
+	int r;
+
+	if (cookie == NULL)
+		return 0;
+	r = websess_authenticate(rq_gate(rq)->conf, cookie,
+	    rq_header(rq, WEBSESS_CSRF_HEADER), 1, util_wall_s(), &rq->who,
+	    why);
+	if (r == -1) {
+		memset(&rq->who, 0, sizeof(rq->who));
+		rq->who.kind = P_ANONYMOUS;
+		return 0;
+	}
+	return r;
+}
+
+/*
  * Fills rq->who as the route asks; -1 with *why.  Where a user JWT is
  * accepted, a Bearer header is one even with an X-API-Key beside it, so a
  * bad token is refused rather than passed over for the key.
@@ -1007,7 +1031,7 @@ rq_who(struct rq *rq, const char **why)
 	switch (rq->match.route->auth) {
 	case AUTH_USER_OR_KEY:
 		if (auth_is_bearer(bearer))
-			return auth_user_jwt(c, bearer, util_wall_s(),
+			return auth_bearer(c, bearer, util_wall_s(), 0,
 			    &rq->who, why);
 		if (key == NULL) {
 			*why = "missing Authorization: Bearer or X-API-Key "
@@ -1018,11 +1042,14 @@ rq_who(struct rq *rq, const char **why)
 	case AUTH_API_KEY:
 		return auth_api_key(c, key, &rq->who, why);
 	case AUTH_PERSON:
+	case AUTH_PERSON_OPT:
 		if (auth_is_bearer(bearer))
-			return auth_user_jwt(c, bearer, util_wall_s(),
+			return auth_bearer(c, bearer, util_wall_s(), 1,
 			    &rq->who, why);
 		if (key != NULL)
 			return auth_api_key(c, key, &rq->who, why);
+		if (rq->match.route->auth == AUTH_PERSON_OPT)
+			return rq_who_optional(rq, why);
 		if (rq_header(rq, "Cookie") == NULL) {
 			*why = "missing Authorization: Bearer, X-API-Key or "
 			    "session cookie";
