@@ -126,11 +126,12 @@ int	auth_guest_jwt(const struct conf *, const char *header, int64_t now,
 
 /*
  * A Bearer header on a route that takes user JWTs and, when guests is
- * set and conf->guest_users is on, guest credentials.  A token whose
- * signature holds under the guest key is judged as a guest credential
- * only (its iss must be GUEST_ISSUER: a token signed with the guest key
- * is never a user); any other as a user JWT.  Where guests are not taken
- * a guest credential is refused, saying so.  Returns as auth_user_jwt.
+ * set, guest credentials; with conf->guest_users off it is only ever a
+ * user JWT.  A token whose signature holds under the guest key is judged
+ * as a guest credential only (its iss must be GUEST_ISSUER: a token
+ * signed with the guest key is never a user); any other as a user JWT.
+ * Where guests are not taken a guest credential is refused, saying so.
+ * Returns as auth_user_jwt.
  */
 int	auth_bearer(const struct conf *, const char *header, int64_t now,
 	    int guests, struct principal *p, const char **why);

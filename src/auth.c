@@ -349,6 +349,27 @@ guest_err_string(enum token_err e)
 	}
 }
 
+/* Fills *p from the verification's outcome and claims (consumed). */
+static int
+guest_result(enum token_err e, cJSON *claims, struct principal *p,
+    const char **why)
+{
+	int r = -1;
+
+	memset(p, 0, sizeof(*p));
+	p->kind = P_ANONYMOUS;
+	if (e != TOKEN_OK)
+		*why = guest_err_string(e);
+	else
+		r = guest_from_claims(claims, p, why);
+	cJSON_Delete(claims);
+	if (r == -1) {
+		memset(p, 0, sizeof(*p));
+		p->kind = P_ANONYMOUS;
+	}
+	return r;
+}
+
 int
 auth_guest_jwt(const struct conf *conf, const char *header, int64_t now,
     struct principal *p, const char **why)
@@ -356,28 +377,26 @@ auth_guest_jwt(const struct conf *conf, const char *header, int64_t now,
 	const char *jwt;
 	cJSON *claims;
 	enum token_err e;
-	int r;
 
-	memset(p, 0, sizeof(*p));
-	p->kind = P_ANONYMOUS;
 	if (!auth_is_bearer(header) || header[6] != ' ') {
+		memset(p, 0, sizeof(*p));
+		p->kind = P_ANONYMOUS;
 		*why = "expected Authorization: Bearer <token>";
 		return -1;
 	}
 	jwt = header + 7;
 	e = guest_verify(conf, jwt, strnlen(jwt, TOKEN_MAX_LEN + 1), now,
 	    &claims);
-	if (e != TOKEN_OK) {
-		*why = guest_err_string(e);
-		return -1;
-	}
-	r = guest_from_claims(claims, p, why);
-	cJSON_Delete(claims);
-	if (r == -1)
-		memset(p, 0, sizeof(*p));
-	return r;
+	return guest_result(e, claims, p, why);
 }
 
+/*
+ * Where guests are taken the guest key is tried first, so that a token
+ * it signed is never read as a user JWT; elsewhere the user JWT comes
+ * first (the token routes' hot path pays nothing for guests) and the
+ * guest key only explains a refusal.  With guest_users off no guest key
+ * is tried at all.
+ */
 int
 auth_bearer(const struct conf *conf, const char *header, int64_t now,
     int guests, struct principal *p, const char **why)
@@ -385,22 +404,28 @@ auth_bearer(const struct conf *conf, const char *header, int64_t now,
 	const char *jwt;
 	enum token_err e;
 	cJSON *claims;
+	size_t len;
 
 	if (!auth_is_bearer(header) || header[6] != ' ' ||
-	    conf->guest_keys == NULL)
+	    conf->guest_keys == NULL || !conf->guest_users)
 		return auth_user_jwt(conf, header, now, p, why);
 	jwt = header + 7;
-	e = guest_verify(conf, jwt, strnlen(jwt, TOKEN_MAX_LEN + 1), now,
-	    &claims);
-	cJSON_Delete(claims);
-	if (!signed_by_key(e))
+	len = strnlen(jwt, TOKEN_MAX_LEN + 1);
+	if (!guests) {
+		if (auth_user_jwt(conf, header, now, p, why) == 0)
+			return 0;
+		e = guest_verify(conf, jwt, len, now, &claims);
+		cJSON_Delete(claims);
+		if (signed_by_key(e))
+			*why = "a guest credential is accepted only on the "
+			    "Voice Chat routes (/api/channels, /api/users, "
+			    "/api/advanced/...)";
+		return -1;
+	}
+	e = guest_verify(conf, jwt, len, now, &claims);
+	if (!signed_by_key(e)) {
+		cJSON_Delete(claims);
 		return auth_user_jwt(conf, header, now, p, why);
-	if (guests && conf->guest_users)
-		return auth_guest_jwt(conf, header, now, p, why);
-	memset(p, 0, sizeof(*p));
-	p->kind = P_ANONYMOUS;
-	*why = guests ? "guest credentials are not accepted (guest_users is "
-	    "off)" : "a guest credential is accepted only on the Voice Chat "
-	    "routes (/api/channels, /api/users, /api/advanced/...)";
-	return -1;
+	}
+	return guest_result(e, claims, p, why);
 }
