@@ -11,9 +11,11 @@
 #include <strings.h>
 
 #include "auth.h"
-#include "util.h"
+#include "crypto.h"
 #include "json.h"
+#include "jwtcache.h"
 #include "log.h"
+#include "util.h"
 #include "token.h"
 
 /* Longest key we even look at; longer values cannot match any key. */
@@ -180,9 +182,10 @@ user_from_claims(const struct conf *conf, const cJSON *claims,
 	return 0;
 }
 
-int
-auth_user_jwt(const struct conf *conf, const char *header, int64_t now,
-    struct principal *p, const char **why)
+/* As auth_user_jwt; *exp gets the token's exp (require_exp holds it). */
+static int
+user_jwt(const struct conf *conf, const char *header, int64_t now,
+    struct principal *p, const char **why, double *exp)
 {
 	struct token_verify_opts o = {
 		.now = now, .leeway = conf->user_jwt_leeway,
@@ -213,10 +216,56 @@ auth_user_jwt(const struct conf *conf, const char *header, int64_t now,
 		return -1;
 	}
 	r = user_from_claims(conf, claims, p, why);
+	if (exp != NULL)
+		*exp = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+		    claims, "exp"));
 	cJSON_Delete(claims);
 	if (r == -1)
 		memset(p, 0, sizeof(*p));
 	return r;
+}
+
+int
+auth_user_jwt(const struct conf *conf, const char *header, int64_t now,
+    struct principal *p, const char **why)
+{
+	return user_jwt(conf, header, now, p, why, NULL);
+}
+
+/* The cache key of a Bearer header: SHA-256 of all of it. */
+static void
+cache_key(const char *header, uint8_t key[JWTCACHE_KEY_LEN])
+{
+	crypto_sha256(header, strnlen(header, TOKEN_MAX_LEN + 8), key);
+}
+
+int
+auth_user_jwt_cached(struct jwtcache *cache, const char *header,
+    int64_t now, struct principal *p)
+{
+	uint8_t key[JWTCACHE_KEY_LEN];
+
+	if (cache == NULL || !auth_is_bearer(header))
+		return 0;
+	cache_key(header, key);
+	return jwtcache_get(cache, key, now, p);
+}
+
+int
+auth_user_jwt_remember(const struct conf *conf, struct jwtcache *cache,
+    const char *header, int64_t now, struct principal *p, const char **why)
+{
+	uint8_t key[JWTCACHE_KEY_LEN];
+	double exp = 0;
+
+	if (user_jwt(conf, header, now, p, why, &exp) == -1)
+		return -1;
+	/* Until exp, never past it: the leeway is not stretched further. */
+	if (cache != NULL && exp > (double)now && exp < 1e15) {
+		cache_key(header, key);
+		jwtcache_put(cache, key, (int64_t)exp, now, p);
+	}
+	return 0;
 }
 
 /* --- guests --- */
@@ -390,6 +439,25 @@ auth_guest_jwt(const struct conf *conf, const char *header, int64_t now,
 	return guest_result(e, claims, p, why);
 }
 
+void
+auth_guest_explain(const struct conf *conf, const char *header, int64_t now,
+    const char **why)
+{
+	const char *jwt;
+	cJSON *claims;
+	enum token_err e;
+
+	if (!auth_is_bearer(header) || header[6] != ' ' || !conf->guest_users)
+		return;
+	jwt = header + 7;
+	e = guest_verify(conf, jwt, strnlen(jwt, TOKEN_MAX_LEN + 1), now,
+	    &claims);
+	cJSON_Delete(claims);
+	if (signed_by_key(e))
+		*why = "a guest credential is accepted only on the Voice Chat "
+		    "routes (/api/channels, /api/users, /api/advanced/...)";
+}
+
 /*
  * Where guests are taken the guest key is tried first, so that a token
  * it signed is never read as a user JWT; elsewhere the user JWT comes
@@ -414,12 +482,7 @@ auth_bearer(const struct conf *conf, const char *header, int64_t now,
 	if (!guests) {
 		if (auth_user_jwt(conf, header, now, p, why) == 0)
 			return 0;
-		e = guest_verify(conf, jwt, len, now, &claims);
-		cJSON_Delete(claims);
-		if (signed_by_key(e))
-			*why = "a guest credential is accepted only on the "
-			    "Voice Chat routes (/api/channels, /api/users, "
-			    "/api/advanced/...)";
+		auth_guest_explain(conf, header, now, why);
 		return -1;
 	}
 	e = guest_verify(conf, jwt, len, now, &claims);
