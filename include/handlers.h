@@ -66,6 +66,14 @@ void	h_chan_cleanup(struct rq *);
 void	h_chan_reset(struct rq *);
 void	h_chan_health_check(struct rq *);
 
+/* h_users.c: the Voice Chat app's users (userobj.h): guest sign-up and
+ * the users LiveKit shows in the channels the caller may see */
+void	h_user_create(struct rq *);
+void	h_user_get(struct rq *);
+void	h_user_list(struct rq *);
+void	h_user_update(struct rq *);
+void	h_user_delete(struct rq *);
+
 /* h_webhook.c */
 void	h_webhook(struct rq *);
 

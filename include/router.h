@@ -27,9 +27,12 @@ enum route_auth {
 	AUTH_USER_OR_KEY, /* "Authorization: Bearer" user JWT, else X-API-Key */
 	AUTH_COOKIE,	/* the web login's session cookie (websess.h); methods
 			   other than GET and HEAD need the CSRF header too */
-	AUTH_PERSON	/* a person or an admin: "Authorization: Bearer" (a
-			   user JWT), else X-API-Key, else the web login's
+	AUTH_PERSON,	/* a person or an admin: "Authorization: Bearer" (a
+			   user JWT or, with guest_users on, a guest
+			   credential), else X-API-Key, else the web login's
 			   session cookie (as AUTH_COOKIE) */
+	AUTH_PERSON_OPT	/* as AUTH_PERSON, but a request with none of those
+			   goes on anonymous (guest sign-up) */
 };
 
 /*

@@ -148,6 +148,20 @@ const struct conf_opt conf_options[] = {
 	  "86400", NULL, 1, 604800, NULL, OFF(channel_empty_timeout),
 	  "seconds LiveKit keeps a channel no one is in, before the first "
 	  "join and after the last leave" },
+	{ "guest_users", "LKGATE_GUEST_USERS", OPT_BOOL, 0,
+	  "false", NULL, 0, 0, NULL, OFF(guest_users),
+	  "open guest sign-up at POST /api/users and accept guest "
+	  "credentials on the Voice Chat routes" },
+	{ "guest_ttl", "LKGATE_GUEST_TTL", OPT_INT, 0,
+	  "86400", NULL, 60, 2592000, NULL, OFF(guest_ttl),
+	  "lifetime of a guest credential, seconds" },
+	{ "guest_key", "LKGATE_GUEST_KEY", OPT_SECRET, 0,
+	  NULL, NULL, USER_SECRET_MIN, SECRET_MAX, NULL, OFF(guest_key),
+	  "HS256 key of guest credentials, at least 32 characters; random "
+	  "at start when unset" },
+	{ "guest_key_file", "LKGATE_GUEST_KEY_FILE", OPT_SECRET_FILE, 0,
+	  NULL, NULL, 0, 0, NULL, OFF(guest_key),
+	  "file holding the HS256 key of guest credentials" },
 	{ "audio_channels", "LKGATE_AUDIO_CHANNELS", OPT_INT, 0,
 	  "1", NULL, 1, 2, NULL, OFF(audio_channels),
 	  "audio channels clients publish (1 mono, 2 stereo), in "

@@ -74,6 +74,9 @@ static const struct lk_method_info {
 				    GRANT_ADMIN, 1, 0 },
 	[LK_CREATE_DISPATCH] =	{ "AgentDispatchService", "CreateDispatch",
 				    GRANT_ADMIN, 0, 0 },
+	/* Setting a name is idempotent: sent twice, the same name. */
+	[LK_UPDATE_PARTICIPANT] = { "RoomService", "UpdateParticipant",
+				    GRANT_ADMIN, 1, 0 },
 };
 
 #define LK_OUTCOME_LABEL(sym, label, text) [sym] = label,

@@ -975,6 +975,7 @@ test_foreach(void)
 		"room_empty_timeout", "room_departure_timeout",
 		"room_max_participants", "agent_profiles",
 		"channel_prefix", "channel_max_users", "channel_empty_timeout",
+		"guest_users", "guest_ttl", "guest_key", "guest_key_file",
 		"audio_channels", "audio_bitrate", "audio_dtx", "audio_red",
 		"upstream_timeout_ms", "upstream_connect_timeout_ms",
 		"upstream_max_connections", "upstream_max_response_bytes",
