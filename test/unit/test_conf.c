@@ -147,6 +147,7 @@ test_dev_defaults(void)
 	    "dev: upstream_connect_timeout_ms");
 	is_int(c->upstream_max_connections, 64,
 	    "dev: upstream_max_connections");
+	is_int(c->room_cache_ms, 1000, "dev: room_cache_ms");
 	is_int(c->request_timeout_ms, 15000, "dev: request_timeout_ms");
 	is_int(c->max_body_bytes, 65536, "dev: max_body_bytes");
 	is_int(c->max_header_bytes, 16384, "dev: max_header_bytes");
@@ -392,6 +393,7 @@ static const struct {
 	  50, 60000 },
 	{ "upstream_max_connections", "LKGATE_UPSTREAM_MAX_CONNECTIONS", 1,
 	  1024 },
+	{ "room_cache_ms", "LKGATE_ROOM_CACHE_MS", 0, 60000 },
 	{ "request_timeout_ms", "LKGATE_REQUEST_TIMEOUT_MS", 100, 300000 },
 	{ "max_body_bytes", "LKGATE_MAX_BODY_BYTES", 1024, 1048576 },
 	{ "max_header_bytes", "LKGATE_MAX_HEADER_BYTES", 1024, 65536 },
@@ -903,7 +905,7 @@ test_foreach(void)
 		"room_empty_timeout", "room_departure_timeout",
 		"room_max_participants", "agent_profiles",
 		"upstream_timeout_ms", "upstream_connect_timeout_ms",
-		"upstream_max_connections", "request_timeout_ms",
+		"upstream_max_connections", "room_cache_ms", "request_timeout_ms",
 		"max_body_bytes", "max_header_bytes", "max_inflight",
 		"shutdown_grace_ms", "rate_limits", "rate_limit_table_size",
 		"trusted_proxies", "cors_origins", "log_level",
