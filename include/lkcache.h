@@ -34,9 +34,10 @@ void		 lkcache_free(struct lkcache *);
 
 /* The value of key if it was put less than ttl_ms before now_ms (and
  * no later than now_ms: a clock that went back expires it), else NULL;
- * an expired entry is released on the way. */
+ * an expired entry is released on the way.  *age_ms (when age_ms is not
+ * NULL) gets how long ago a value found was put. */
 void		*lkcache_get(struct lkcache *, const char *key, uint64_t now_ms,
-		    uint64_t ttl_ms);
+		    uint64_t ttl_ms, uint64_t *age_ms);
 /* Keeps value under key (replacing any value it had) as of now_ms, bytes
  * being its size.  Returns 0, or -1 when the value alone is larger than
  * the byte bound: it is then released at once. */

@@ -94,7 +94,7 @@ lkc_remove(struct lkcache *c, struct lkc_entry *e)
 
 void *
 lkcache_get(struct lkcache *c, const char *key, uint64_t now_ms,
-    uint64_t ttl_ms)
+    uint64_t ttl_ms, uint64_t *age_ms)
 {
 	struct lkc_entry *e;
 
@@ -104,6 +104,8 @@ lkcache_get(struct lkcache *c, const char *key, uint64_t now_ms,
 		lkc_remove(c, e);
 		return NULL;
 	}
+	if (age_ms != NULL)
+		*age_ms = now_ms - e->put_ms;
 	return e->value;
 }
 

@@ -501,6 +501,10 @@ lk_flight_answer(struct lk_flight *f, struct lk_result *res)
 static struct lk_call	*lk_wait(struct lk_flight *, lk_done_fn, void *);
 static struct lk_flight	*lk_flight_new(struct lkclient *, const char *,
 			    char *);
+static struct lk_flight	*lk_flight_find(struct lkclient *, const char *);
+static void		 lk_flight_start(struct lk_flight *,
+			    const struct lk_method_info *, const char *,
+			    const char *);
 
 static uint64_t
 lk_room_ttl(const struct lkclient *lk)
@@ -600,6 +604,36 @@ lk_hits_fire(evutil_socket_t fd, short what, void *arg)
 	}
 	if (lk->nhits > 0)
 		event_active(lk->hit_ev, EV_TIMEOUT, 1);
+}
+
+/*
+ * Asks LiveKit again for a kept room (body, the look-up of room) with no
+ * caller waiting: its answer replaces the kept one.  A busy room is then
+ * never without an answer kept, and its tokens never all wait at once
+ * for a look-up when the kept answer runs out.  Nothing when the same
+ * look-up is already on its way.
+ */
+static void
+lk_refresh(struct lkclient *lk, const struct lk_method_info *mi,
+    const cJSON *body, const char *room)
+{
+	struct lk_flight *f;
+	char *text, *key, *jwt;
+
+	text = json_print(body);
+	/* The key of lk_call's shared reads: ListRooms has no grant room. */
+	key = xasprintf("%d\n\n%s", (int)LK_LIST_ROOMS, text);
+	if (lk_flight_find(lk, key) != NULL ||
+	    (jwt = lk_token(lk, mi->grant, NULL)) == NULL) {
+		free(key);
+		free(text);
+		return;
+	}
+	f = lk_flight_new(lk, mi->name, key);
+	f->room = xstrdup(room);
+	lk_flight_start(f, mi, jwt, text);
+	lk_forget(jwt);
+	free(text);
 }
 
 /* A call answered from the cache: kept, from the loop. */
@@ -761,7 +795,7 @@ lk_call(struct lkclient *lk, enum lk_method m, const char *room,
 	struct lk_room *kept;
 	const char *one;
 	char *text, *key = NULL, *jwt, *cache_room = NULL;
-	uint64_t ttl;
+	uint64_t ttl, age;
 
 	if ((unsigned)m >= LK_METHOD_COUNT) {
 		cJSON_Delete(body);
@@ -775,8 +809,11 @@ lk_call(struct lkclient *lk, enum lk_method m, const char *room,
 	}
 	if (m == LK_LIST_ROOMS && (ttl = lk_room_ttl(lk)) > 0 &&
 	    (one = lk_one_room(body)) != NULL) {
-		kept = lkcache_get(lk->rooms, one, util_mono_ms(), ttl);
+		kept = lkcache_get(lk->rooms, one, util_mono_ms(), ttl, &age);
 		if (kept != NULL) {
+			/* In its last quarter: renewed before it runs out. */
+			if (age >= ttl - ttl / 4)
+				lk_refresh(lk, mi, body, one);
 			cJSON_Delete(body);
 			return lk_hit(lk, mi->name, kept, done, arg);
 		}

@@ -4,7 +4,9 @@
 // writes to the room (DeleteRoom, RemoveParticipant, CreateRoom) and
 // LiveKit's webhooks about it drop what is kept at once, so a deleted
 // room refuses the next join.  LKGATE_ROOM_CACHE_MS=0 keeps nothing.
-// /metrics counts the answers from the cache apart from LiveKit calls.
+// A room still asked for in the last quarter of its time is looked up
+// again behind the answer from the cache.  /metrics counts the answers
+// from the cache apart from LiveKit calls.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
@@ -239,6 +241,23 @@ describe('room_cache_ms', () => {
     assert.equal((await token(gw, 'bob', 'short')).status, 200);
     assert.equal(listRooms(), 2, 'after 300 ms: two');
   });
+
+  it('a room asked for in the last quarter of its TTL is renewed meanwhile',
+    async () => {
+      const gw = await gateway({ LKGATE_ROOM_CACHE_MS: '2000' });
+      await makeRoom(gw, 'renewed');
+      lk.calls.length = 0;
+      assert.equal((await token(gw, 'bob', 'renewed')).status, 200);
+      await sleep(1700);
+      assert.equal((await token(gw, 'bob', 'renewed')).status, 200,
+        'from the cache, at once');
+      await sleep(200);
+      assert.equal(listRooms(), 2, 'and looked up again behind it');
+      await sleep(400);
+      // 2300 ms after the first look-up, 600 after the renewal.
+      assert.equal((await token(gw, 'bob', 'renewed')).status, 200);
+      assert.equal(listRooms(), 2, 'the renewed answer is used');
+    });
 
   it('0: every token makes a ListRooms, and no hit is counted', async () => {
     const gw = await gateway({ LKGATE_ROOM_CACHE_MS: '0' });

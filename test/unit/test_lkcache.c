@@ -43,19 +43,22 @@ static void
 test_ttl(void)
 {
 	struct lkcache *c;
+	uint64_t age = 0;
 
 	memset(released, 0, sizeof(released));
 	c = lkcache_new(16, 1 << 20, release);
-	ok(lkcache_get(c, "a", 1000, 1000) == NULL, "miss on an empty cache");
+	ok(lkcache_get(c, "a", 1000, 1000, NULL) == NULL, "miss on an empty cache");
 	is_int(lkcache_put(c, "a", val(0), 100, 1000), 0, "put a");
-	ok(lkcache_get(c, "a", 1000, 1000) == val(0), "hit at once");
-	ok(lkcache_get(c, "a", 1999, 1000) == val(0), "hit 999 ms later");
-	ok(lkcache_get(c, "b", 1500, 1000) == NULL, "another key misses");
-	ok(lkcache_get(c, "a", 2000, 1000) == NULL, "expired after the TTL");
+	ok(lkcache_get(c, "a", 1000, 1000, NULL) == val(0), "hit at once");
+	ok(lkcache_get(c, "a", 1999, 1000, NULL) == val(0), "hit 999 ms later");
+	ok(lkcache_get(c, "a", 1750, 1000, &age) == val(0), "hit at 750 ms");
+	is_int((long long)age, 750, "a hit tells its age");
+	ok(lkcache_get(c, "b", 1500, 1000, NULL) == NULL, "another key misses");
+	ok(lkcache_get(c, "a", 2000, 1000, NULL) == NULL, "expired after the TTL");
 	is_int(released[0], 1, "the expired value is released");
 	is_int((long long)lkcache_count(c), 0, "and its entry gone");
 	lkcache_put(c, "a", val(1), 100, 5000);
-	ok(lkcache_get(c, "a", 4999, 1000) == NULL,
+	ok(lkcache_get(c, "a", 4999, 1000, NULL) == NULL,
 	    "a clock gone back expires the entry");
 	is_int(released[1], 1, "and releases it");
 	lkcache_free(c);
@@ -72,12 +75,12 @@ test_drop_replace(void)
 	lkcache_put(c, "room-2", val(1), 10, 0);
 	is_int(lkcache_drop(c, "room-1"), 1, "drop a kept key");
 	is_int(lkcache_drop(c, "room-1"), 0, "drop it again: nothing");
-	ok(lkcache_get(c, "room-1", 1, 1000) == NULL, "dropped: a miss");
-	ok(lkcache_get(c, "room-2", 1, 1000) == val(1), "the other stays");
+	ok(lkcache_get(c, "room-1", 1, 1000, NULL) == NULL, "dropped: a miss");
+	ok(lkcache_get(c, "room-2", 1, 1000, NULL) == val(1), "the other stays");
 	lkcache_put(c, "room-2", val(2), 10, 5);
 	is_int(released[1], 1, "a replaced value is released");
-	ok(lkcache_get(c, "room-2", 6, 1000) == val(2), "the new value hits");
-	ok(lkcache_get(c, "room-2", 1004, 1000) == val(2),
+	ok(lkcache_get(c, "room-2", 6, 1000, NULL) == val(2), "the new value hits");
+	ok(lkcache_get(c, "room-2", 1004, 1000, NULL) == val(2),
 	    "its age runs from its own put");
 	lkcache_clear(c);
 	is_int((long long)lkcache_count(c), 0, "clear empties");
@@ -100,9 +103,9 @@ test_bounds(void)
 		lkcache_put(c, key, val(i), 1, (uint64_t)i);
 	}
 	is_int((long long)lkcache_count(c), 4, "entries stay at the bound");
-	ok(lkcache_get(c, "k5", 10, 1000) == NULL, "the oldest went first");
-	ok(lkcache_get(c, "k6", 10, 1000) == val(6) &&
-	    lkcache_get(c, "k9", 10, 1000) == val(9), "the newest stay");
+	ok(lkcache_get(c, "k5", 10, 1000, NULL) == NULL, "the oldest went first");
+	ok(lkcache_get(c, "k6", 10, 1000, NULL) == val(6) &&
+	    lkcache_get(c, "k9", 10, 1000, NULL) == val(9), "the newest stay");
 	lkcache_free(c);
 	ok(all_released_once(10), "evicted and freed values released once");
 
@@ -117,11 +120,11 @@ test_bounds(void)
 	ok(lkcache_count(c) >= 3 && lkcache_count(c) <= 4,
 	    "200-byte values: three or four fit in 1000 bytes (%zu)",
 	    lkcache_count(c));
-	ok(lkcache_get(c, "k19", 20, 1000) == val(19), "the last put hits");
+	ok(lkcache_get(c, "k19", 20, 1000, NULL) == val(19), "the last put hits");
 	is_int(lkcache_put(c, "big", val(20), 1001, 21), -1,
 	    "a value larger than the bound is refused");
 	is_int(released[20], 1, "and released at once");
-	ok(lkcache_get(c, "k19", 22, 1000) == val(19),
+	ok(lkcache_get(c, "k19", 22, 1000, NULL) == val(19),
 	    "a refused value evicts nothing");
 	lkcache_free(c);
 	ok(all_released_once(21), "every value released exactly once");
@@ -140,7 +143,7 @@ test_expire(void)
 	is_int((long long)lkcache_expire(c, 1000, 1000), 1,
 	    "expire drops the one entry past its TTL");
 	is_int((long long)lkcache_expire(c, 1600, 1000), 1, "then the next");
-	ok(lkcache_get(c, "c", 1600, 1000) == val(2), "the young one stays");
+	ok(lkcache_get(c, "c", 1600, 1000, NULL) == val(2), "the young one stays");
 	lkcache_free(c);
 	ok(all_released_once(3), "every value released exactly once");
 }
@@ -161,7 +164,7 @@ test_many_keys(void)
 	    "100000 keys: the table stays at 4096 entries");
 	for (i = 100000 - 4096; i < 100000; i++) {
 		snprintf(key, sizeof(key), "room-%d", i);
-		hits += lkcache_get(c, key, 100000, 1u << 30) != NULL;
+		hits += lkcache_get(c, key, 100000, 1u << 30, NULL) != NULL;
 	}
 	is_int(hits, 4096, "the last 4096 keys all hit");
 	lkcache_free(c);
