@@ -109,6 +109,7 @@ struct lk_cached_token {
  * answer being given from it. */
 struct lk_room {
 	int		 refs;
+	int		 renewing;	/* a look-up to replace it was started */
 	cJSON		*answer;
 };
 
@@ -607,6 +608,18 @@ lk_hits_fire(evutil_socket_t fd, short what, void *arg)
 }
 
 /*
+ * The age from which a kept room still asked for is looked up again: in
+ * the second half of its time, so that a slow LiveKit still answers
+ * before it runs out, at a point that differs from room to room, so that
+ * rooms kept together are not all asked for again together.
+ */
+static uint64_t
+lk_renew_age(uint64_t ttl, const char *room)
+{
+	return ttl / 2 + lk_bucket(room) * (ttl / 4) / (LK_FLIGHT_BUCKETS - 1);
+}
+
+/*
  * Asks LiveKit again for a kept room (body, the look-up of room) with no
  * caller waiting: its answer replaces the kept one.  A busy room is then
  * never without an answer kept, and its tokens never all wait at once
@@ -811,9 +824,10 @@ lk_call(struct lkclient *lk, enum lk_method m, const char *room,
 	    (one = lk_one_room(body)) != NULL) {
 		kept = lkcache_get(lk->rooms, one, util_mono_ms(), ttl, &age);
 		if (kept != NULL) {
-			/* In its last quarter: renewed before it runs out. */
-			if (age >= ttl - ttl / 4)
+			if (!kept->renewing && age >= lk_renew_age(ttl, one)) {
+				kept->renewing = 1;
 				lk_refresh(lk, mi, body, one);
+			}
 			cJSON_Delete(body);
 			return lk_hit(lk, mi->name, kept, done, arg);
 		}
