@@ -25,6 +25,7 @@ struct lkgate {
 	struct metrics		*metrics;	/* owned; never NULL once running */
 	struct oidcprov		*oidc;		/* the web login's provider */
 	uint64_t		 started_ms;	/* monotonic */
+	int64_t			 conf_loaded_at; /* wall seconds of conf */
 	int			 stopping;	/* set once a stop signal came */
 };
 

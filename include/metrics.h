@@ -99,6 +99,10 @@ void		 metrics_webhook(struct metrics *, const char *event);
 /* A request refused with 429 in rate-limit class cls (0..3). */
 void		 metrics_ratelimited(struct metrics *, unsigned int cls);
 
+/* A gauge's current value. */
+int64_t		 metrics_gauge_value(const struct metrics *,
+		    enum metrics_gauge);
+
 /* A counter's current value (for tests). */
 uint64_t	 metrics_value(const struct metrics *, enum metrics_counter);
 
