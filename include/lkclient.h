@@ -6,7 +6,10 @@
  * body and a fresh service token that carries only the grant that method
  * needs (roomCreate, roomList, or roomAdmin + room), valid for ten
  * minutes.  Twirp JSON errors and LiveKit's plain-text 401s are both
- * understood and reduced to an lk_outcome.
+ * understood and reduced to an lk_outcome.  An answer may be at most
+ * upstream_max_response_bytes (ListRooms holds every room); a second after
+ * the last answer of 1 MiB or more, the memory freed is given back to the
+ * system (glibc's malloc_trim).
  */
 #ifndef LKGATE_LKCLIENT_H
 #define LKGATE_LKCLIENT_H

@@ -11,7 +11,8 @@
 #include <stddef.h>
 
 #define ROUTER_MAX_PARAMS 4
-#define ROUTER_MAX_PARAM_LEN 256
+/* Room names identify rooms by up to 256 bytes (validate.h), plus NUL. */
+#define ROUTER_MAX_PARAM_LEN 257
 
 enum http_method {
 	M_GET = 1 << 0, M_HEAD = 1 << 1, M_POST = 1 << 2, M_PUT = 1 << 3,
@@ -80,9 +81,13 @@ enum router_result { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_BAD_METHOD };
 
 /*
  * Matches method (one M_* bit) and the path part of a request target (no
- * query) against the table of n routes.  Parameters are percent-decoded;
- * a decoded parameter holding NUL or '/', equal to "." or "..", or longer
- * than ROUTER_MAX_PARAM_LEN - 1, does not match.  On ROUTER_BAD_METHOD *allow
+ * query) against the table of n routes.  Segments are matched before
+ * decoding, so "%2F" never splits one; parameters are then
+ * percent-decoded, and one holding NUL, or equal to "." or "..", does not
+ * match.  One longer than ROUTER_MAX_PARAM_LEN - 1 matches as "", which
+ * every handler refuses with a 400 naming it.  A decoded '/' is kept:
+ * LiveKit room names may hold one, and each handler checks its
+ * parameters against its own character set.  On ROUTER_BAD_METHOD *allow
  * holds the M_* bits the path accepts (OPTIONS excluded).
  */
 enum router_result router_match(const struct route *table, size_t n,

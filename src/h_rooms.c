@@ -44,15 +44,19 @@ caller_may_use_rooms(struct rq *rq)
 	return 0;
 }
 
-/* The room name of the path, or NULL after answering 400. */
+/*
+ * The room name of the path (percent-decoded by the router), or NULL
+ * after answering 400.  It only identifies an existing room, so any
+ * LiveKit room name will do: admins reach the rooms other backends made.
+ */
 static const char *
 path_room(struct rq *rq)
 {
 	const char *name = rq_param(rq, 0);
 
-	if (name == NULL || !valid_room_name(name)) {
-		rq_reply_error(rq, E_INVALID_INPUT, "room_name must be 1-128 "
-		    "characters of A-Z a-z 0-9 _ . -");
+	if (name == NULL || !valid_room_ref(name)) {
+		rq_reply_error(rq, E_INVALID_INPUT, "room_name must be 1-%d "
+		    "bytes of UTF-8 without control characters", ROOM_REF_MAX);
 		return NULL;
 	}
 	return name;
@@ -369,7 +373,12 @@ h_room_create(struct rq *rq)
 	m.by_api_key = p->kind == P_API_KEY;
 	m.invited = c->invited;
 	m.created_at = util_wall_s();
-	c->meta = roommeta_render(&m);
+	if ((c->meta = roommeta_render(&m)) == NULL) {
+		rq_reply_error(rq, E_INVALID_INPUT, "title and participants "
+		    "together must fit in %d bytes of room metadata",
+		    ROOMMETA_TEXT_MAX);
+		return;
+	}
 	rq_lk_call(rq, LK_CREATE_ROOM, c->name,
 	    create_request(cf, c, maxp, empty), room_created);
 }
@@ -378,7 +387,7 @@ h_room_create(struct rq *rq)
 
 struct list {
 	struct roomlist_query q;
-	char		 after[ROOM_NAME_MAX + 1];
+	char		 after[ROOM_REF_MAX + 1];
 };
 
 /* Reads ?limit, ?cursor, ?call_type and ?all into l->q. */

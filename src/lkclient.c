@@ -28,6 +28,9 @@
 #include <sys/queue.h>
 
 #include <ctype.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,7 +51,6 @@
 
 #define LK_TOKEN_TTL		600		/* seconds, as the Node SDK */
 #define LK_TOKEN_REUSE		(LK_TOKEN_TTL * 8 / 10)
-#define LK_MAX_RESPONSE		(1024 * 1024)
 #define LK_PROBE_MAX_RESPONSE	(64 * 1024)
 #define LK_PROBE_TIMEOUT_MS	2000
 #define LK_MSG_MAX		200
@@ -58,6 +60,8 @@
 /* The bytes a kept answer is counted for, per byte of its JSON text:
  * about what the parsed tree takes. */
 #define LK_ROOM_CACHE_FACTOR	2
+#define LK_TRIM_AFTER		(1024 * 1024)	/* answer bytes */
+#define LK_TRIM_DELAY_S		1
 
 enum lk_grant { GRANT_CREATE, GRANT_LIST, GRANT_ADMIN };
 
@@ -150,6 +154,7 @@ struct lkclient {
 	TAILQ_HEAD(, lk_flight)	 hits;		/* answers to give from it */
 	size_t			 nhits;
 	struct event		*hit_ev;	/* gives them */
+	struct event		*trim;		/* see lk_give_back_memory */
 };
 
 const char *
@@ -333,7 +338,9 @@ lk_map_transport(const struct up_result *r, struct lk_answer *out)
 		break;
 	case UP_TOO_LARGE:
 		out->outcome = LK_FAILED;
-		out->msg = xstrdup("LiveKit's answer is too large");
+		/* The log line must lead the operator to the option. */
+		out->msg = xstrdup("LiveKit's answer is larger than "
+		    "upstream_max_response_bytes");
 		return;
 	default:
 		out->outcome = LK_FAILED;
@@ -412,6 +419,34 @@ lk_token(struct lkclient *lk, enum lk_grant g, const char *room)
 }
 
 /* --- calls --- */
+
+/*
+ * A large answer (the room list of thousands of rooms) is parsed into as
+ * many small blocks, which malloc keeps once freed.  Once large answers
+ * stop coming for LK_TRIM_DELAY_S, the free pages go back to the system,
+ * so a listing's peak does not stay lkgate's size for good; not after each
+ * answer, as a client paging through the list would fault them all in
+ * again for the next page.
+ */
+static void
+lk_trim_fire(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+static void
+lk_give_back_memory(struct lkclient *lk)
+{
+	struct timeval tv = { LK_TRIM_DELAY_S, 0 };
+
+	if (evtimer_add(lk->trim, &tv) == -1)
+		log_warn("lkclient: cannot arm the memory trim timer");
+}
 
 static void
 lk_log_failure(const struct lk_flight *f, const struct lk_result *res)
@@ -669,6 +704,7 @@ lk_flight_done(void *arg, const struct up_result *r)
 {
 	struct lk_flight *f = arg;
 	struct lk_room *kept = NULL;
+	struct lkclient *lk = f->lk;	/* f is gone once answered */
 	struct lk_answer a;
 	struct lk_result res;
 
@@ -698,6 +734,8 @@ lk_flight_done(void *arg, const struct up_result *r)
 	lk_flight_answer(f, &res);
 	lk_room_unref(kept);
 	lk_answer_clear(&a);
+	if (r->bodylen >= LK_TRIM_AFTER)
+		lk_give_back_memory(lk);
 }
 
 static struct lk_call *
@@ -789,7 +827,7 @@ lk_flight_start(struct lk_flight *f, const struct lk_method_info *mi,
 	rq.bodylen = strlen(text);
 	rq.timeout_ms = (long)cf->upstream_timeout_ms;
 	rq.connect_timeout_ms = (long)cf->upstream_connect_timeout_ms;
-	rq.max_response = LK_MAX_RESPONSE;
+	rq.max_response = (size_t)cf->upstream_max_response_bytes;
 	rq.idempotent = mi->idempotent;
 	f->up = upstream_start(f->lk->up, &rq, lk_flight_done, f);
 	lk_forget(auth);
@@ -933,6 +971,9 @@ lkclient_new(struct upstream *up, const struct conf *cf)
 	lk->hit_ev = event_new(upstream_base(up), -1, 0, lk_hits_fire, lk);
 	if (lk->hit_ev == NULL)
 		fatal("lkclient: event_new failed");
+	if ((lk->trim = evtimer_new(upstream_base(up), lk_trim_fire,
+	    lk)) == NULL)
+		fatal("evtimer_new failed");
 	return lk;
 }
 
@@ -964,5 +1005,6 @@ lkclient_free(struct lkclient *lk)
 	lk_cache_drop(lk);
 	lkcache_free(lk->rooms);
 	event_free(lk->hit_ev);
+	event_free(lk->trim);
 	free(lk);
 }

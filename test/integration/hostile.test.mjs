@@ -23,6 +23,7 @@ const LK_SECRET = 'hostile-livekit-secret-of-32-characters';
 const ANSWER_TIMEOUT_MS = 5000;
 const LORIS = 50;
 const LORIS_HEALTH_MS = 500;
+const SEEDED_ROOMS = 1200;
 
 let lk;
 let gw;
@@ -86,6 +87,11 @@ before(async () => {
     },
   });
   lk.addParticipant(FOREIGN_SESSION_ROOM, { identity: 'someone' });
+  // Rooms enough that LiveKit's room list is over 1 MiB, as one user
+  // making rooms could make it: the list must still answer.
+  for (let i = 0; i < SEEDED_ROOMS; i++) {
+    lk.addRoom(`seeded-${String(i).padStart(4, '0')}`, { metadata: 'm'.repeat(1024) });
+  }
 });
 
 after(async () => {
