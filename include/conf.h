@@ -104,6 +104,7 @@ struct conf {
 	long long	 upstream_timeout_ms;
 	long long	 upstream_connect_timeout_ms;
 	long long	 upstream_max_connections;
+	long long	 room_cache_ms;		/* 0: no room cache */
 	long long	 upstream_max_response_bytes;
 	long long	 request_timeout_ms;
 	long long	 max_body_bytes;

@@ -142,7 +142,9 @@ rq_lk_done(void *arg, const struct lk_result *res)
 	rq->call = NULL;
 	rq->lk_cb = NULL;
 	rq->upstream_ms += res->elapsed_ms;
-	if (res->shared)
+	if (res->cached)
+		metrics_inc(rq_gate(rq)->metrics, MC_LIVEKIT_CACHED);
+	else if (res->shared)
 		metrics_inc(rq_gate(rq)->metrics, MC_LIVEKIT_SHARED);
 	else if (rq->lk_method >= 0)
 		metrics_livekit(rq_gate(rq)->metrics, rq->lk_method,

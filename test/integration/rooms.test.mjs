@@ -85,6 +85,10 @@ before(async () => {
       LKGATE_ROOM_EMPTY_TIMEOUT: '120',
       LKGATE_ROOM_DEPARTURE_TIMEOUT: '15',
       LKGATE_TOKEN_TTL: '900',
+      // These tests change rooms behind lkgate's back (the emulator sends
+      // no webhooks) and count every look-up: no room cache here
+      // (room-cache.test.mjs tests it).
+      LKGATE_ROOM_CACHE_MS: '0',
     },
   });
 });
