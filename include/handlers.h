@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 
+#include "jointoken.h"
+#include "roomcfg.h"
 #include "router.h"
 
 struct rq;
@@ -66,6 +68,30 @@ void	token_for_room(struct rq *, const char *room, int lookup);
 struct cJSON;
 int	token_caller_identity(struct rq *, const struct cJSON *body,
 	    const char **out);
+/* What a token request asks for; freed with free() (jr first). */
+struct token_ask {
+	struct join_request jr;
+	struct roomcfg	 rc;		/* room_config.agents */
+};
+/* Signs the token ask (a struct token_ask) asks for, with its roomConfig
+ * claim, and answers with it.  Does not free ask. */
+void	token_reply(struct rq *, void *ask);
+
+/* h_agents.c: room_config.agents on the token routes */
+/*
+ * Reads body's room_config into rc: 0, or -1 after answering 400 (a bad
+ * field, named) or 403 (an agent no agent profile names).
+ */
+int	token_room_config(struct rq *, const struct cJSON *body,
+	    struct roomcfg *rc);
+/*
+ * Answers ask (ownership taken; ask->rc has agents): a room that exists
+ * gets its missing agent dispatches first (users and lookup go through
+ * room_check_join, which finds it), one that does not gets the token
+ * alone, its roomConfig claim dispatching the agents when the join
+ * creates the room.
+ */
+void	token_with_agents(struct rq *, struct token_ask *ask, int lookup);
 
 /* h_webhook.c */
 void	h_webhook(struct rq *);

@@ -71,28 +71,34 @@ token_caller_identity(struct rq *rq, const cJSON *body, const char **out)
 	return 0;
 }
 
-/* Signs the token of jr and answers with it. */
-static void
+void
 token_reply(struct rq *rq, void *arg)
 {
 	const struct conf *c = rq_gate(rq)->conf;
-	struct join_request *jr = arg;
+	struct token_ask *ask = arg;
+	struct join_request *jr = &ask->jr;
 	int64_t exp;
 	size_t len;
-	char *tok, *text;
+	char *tok, *text, *claim;
 
+	claim = roomcfg_claim(&ask->rc);
+	jr->room_config = claim;
 	tok = jointoken_sign(c, jr, util_wall_s(), &exp);
+	jr->room_config = NULL;
+	free(claim);
 	text = jointoken_answer_text(c, jr, tok, exp, &len);
 	rq_reply_data(rq, 200, "application/json", text, len);
 	free(text);
 }
 
-/* Reads the token fields of the body into jr; a user's display name is
+/* Reads the token fields of the body into ask; a user's display name is
  * the default participant name. */
 static int
-token_fields(struct rq *rq, const cJSON *body, struct join_request *jr)
+token_fields(struct rq *rq, const cJSON *body, struct token_ask *ask)
 {
 	const struct principal *p = rq_principal(rq);
+	struct join_request *jr = &ask->jr;
+	const char *lk;
 
 	if (token_caller_identity(rq, body, &jr->identity) == -1 ||
 	    field_string(rq, body, "participant_name", 0, FR_TEXT,
@@ -100,8 +106,15 @@ token_fields(struct rq *rq, const cJSON *body, struct join_request *jr)
 	    field_string(rq, body, "participant_metadata", 0, FR_TEXT,
 	    METADATA_MAX_BYTES, &jr->metadata) == -1 ||
 	    field_string_map(rq, body, "participant_attributes",
-	    ATTRIBUTES_MAX_PAIRS, ATTRIBUTES_MAX_BYTES, &jr->attributes) == -1)
+	    ATTRIBUTES_MAX_PAIRS, ATTRIBUTES_MAX_BYTES,
+	    &jr->attributes) == -1 ||
+	    token_room_config(rq, body, &ask->rc) == -1)
 		return -1;
+	if ((lk = roomcfg_reserved_attribute(jr->attributes)) != NULL) {
+		rq_reply_error(rq, E_INVALID_INPUT, "participant_attributes "
+		    "key %s: keys beginning with lk. belong to LiveKit", lk);
+		return -1;
+	}
 	if (jr->name == NULL && p->kind == P_USER && p->display[0] != '\0')
 		jr->name = p->display;
 	return 0;
@@ -110,20 +123,24 @@ token_fields(struct rq *rq, const cJSON *body, struct join_request *jr)
 void
 token_for_room(struct rq *rq, const char *room, int lookup)
 {
-	struct join_request *jr;
+	struct token_ask *ask;
 
-	jr = xcalloc(1, sizeof(*jr));
-	jr->room = room;
-	if (token_fields(rq, rq_json(rq), jr) == -1) {
-		free(jr);
+	ask = xcalloc(1, sizeof(*ask));
+	ask->jr.room = room;
+	if (token_fields(rq, rq_json(rq), ask) == -1) {
+		free(ask);
+		return;
+	}
+	if (ask->rc.nagents > 0) {
+		token_with_agents(rq, ask, lookup);
 		return;
 	}
 	if (!lookup && rq_principal(rq)->kind != P_USER) {
-		token_reply(rq, jr);
-		free(jr);
+		token_reply(rq, ask);
+		free(ask);
 		return;
 	}
-	room_check_join(rq, room, token_reply, jr);
+	room_check_join(rq, room, token_reply, ask);
 }
 
 void

@@ -69,6 +69,8 @@ static const struct lk_method_info {
 				    GRANT_ADMIN, 1, 0 },
 	[LK_CREATE_DISPATCH] =	{ "AgentDispatchService", "CreateDispatch",
 				    GRANT_ADMIN, 0, 0 },
+	[LK_LIST_DISPATCH] =	{ "AgentDispatchService", "ListDispatch",
+				    GRANT_ADMIN, 1, 1 },
 };
 
 static const struct {
