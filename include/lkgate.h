@@ -15,6 +15,7 @@ struct upstream;
 struct lkclient;
 struct metrics;
 struct oidcprov;
+struct sampler;
 
 struct lkgate {
 	struct event_base	*base;
@@ -24,6 +25,7 @@ struct lkgate {
 	struct lkclient		*lk;
 	struct metrics		*metrics;	/* owned; never NULL once running */
 	struct oidcprov		*oidc;		/* the web login's provider */
+	struct sampler		*sampler;	/* the metrics JSON's history */
 	uint64_t		 started_ms;	/* monotonic */
 	int			 stopping;	/* set once a stop signal came */
 };

@@ -96,6 +96,16 @@ void		 metrics_webhook(struct metrics *, const char *event);
 /* A request refused with 429 in rate-limit class cls (0..3). */
 void		 metrics_ratelimited(struct metrics *, unsigned int cls);
 
+/* Running totals for the metrics JSON's samples (mring.h). */
+struct metrics_totals {
+	uint64_t	 requests;	/* answered, every route and status */
+	uint64_t	 errors_5xx;	/* of which 500..599 */
+	uint64_t	 ratelimited;	/* refused with 429, every class */
+	int64_t		 open_connections;
+};
+void		 metrics_totals(const struct metrics *,
+		    struct metrics_totals *);
+
 /* A counter's current value (for tests). */
 uint64_t	 metrics_value(const struct metrics *, enum metrics_counter);
 

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "oidcprov.h"
+#include "sampler.h"
 #include "upstream.h"
 #include "util.h"
 
@@ -228,6 +229,9 @@ reload(struct runtime *rt)
 	if (nc->upstream_max_connections != old->upstream_max_connections)
 		log_warn("reload: upstream_max_connections stays %lld until a "
 		    "restart", old->upstream_max_connections);
+	if (nc->metrics_history != old->metrics_history)
+		log_warn("reload: metrics_history stays %lld until a restart",
+		    old->metrics_history);
 	if (rt->opts.dev)
 		add_dev_key(rt, nc);
 	rt->gate.conf = nc;
@@ -328,6 +332,7 @@ start(struct runtime *rt)
 	g->metrics = metrics_new(routes, nroutes);
 	if ((g->front = httpfront_new(g, routes, nroutes, &err)) == NULL)
 		fatal("%s", err);
+	g->sampler = sampler_new(g);
 	rt->sig_term = add_signal(rt, SIGTERM);
 	rt->sig_int = add_signal(rt, SIGINT);
 	rt->sig_hup = add_signal(rt, SIGHUP);
@@ -340,6 +345,7 @@ stop(struct runtime *rt)
 	struct lkgate *g = &rt->gate;
 
 	httpfront_free(g->front);
+	sampler_free(g->sampler);
 	lkclient_free(g->lk);
 	oidcprov_free(g->oidc);
 	upstream_free(g->up);

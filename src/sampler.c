@@ -1,0 +1,182 @@
+/*
+ * sampler: the metrics ring's writer (see sampler.h).  The LiveKit counts
+ * come from ListRooms with no names (every room: its num_participants
+ * summed), counted in lkgate_livekit_calls_total like any other call.
+ * RSS is read from /proc/self/statm (a procfs read never waits on a
+ * device), CPU from getrusage().
+ */
+#include <sys/resource.h>
+#include <sys/time.h>
+
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "conf.h"
+#include "json.h"
+#include "lkclient.h"
+#include "lkgate.h"
+#include "log.h"
+#include "metrics.h"
+#include "mring.h"
+#include "sampler.h"
+#include "util.h"
+
+struct sampler {
+	struct lkgate	*g;
+	struct event	*timer;
+	struct mring	*ring;
+	struct lk_call	*call;		/* the ListRooms on its way */
+	int64_t		 asked_t;	/* wall seconds of its tick */
+	uint64_t	 cpu_us;	/* CPU time at the previous sample */
+	uint64_t	 cpu_ms;	/* and the monotonic time then */
+	long long	 started;	/* wall seconds */
+};
+
+/* Resident set size in KiB, 0 when unknown. */
+static uint32_t
+rss_kb(void)
+{
+	char buf[128];
+	unsigned long size, resident;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
+		return 0;
+	return (uint32_t)(resident * (unsigned long)sysconf(_SC_PAGESIZE) /
+	    1024);
+}
+
+/* CPU used since the previous sample, per mille of one core. */
+static uint16_t
+cpu_permille(struct sampler *sp)
+{
+	struct rusage ru;
+	uint64_t us, now = util_mono_ms(), per;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1)
+		return 0;
+	us = (uint64_t)ru.ru_utime.tv_sec * 1000000 +
+	    (uint64_t)ru.ru_utime.tv_usec +
+	    (uint64_t)ru.ru_stime.tv_sec * 1000000 +
+	    (uint64_t)ru.ru_stime.tv_usec;
+	per = now > sp->cpu_ms ? (us - sp->cpu_us) / (now - sp->cpu_ms) : 0;
+	sp->cpu_us = us;
+	sp->cpu_ms = now;
+	return per > UINT16_MAX ? UINT16_MAX : (uint16_t)per;
+}
+
+/* Rooms and their participants from a ListRooms answer. */
+static void
+count_rooms(const cJSON *answer, struct msample *s)
+{
+	const cJSON *rooms = NULL, *r;
+	long long n;
+
+	json_get_array(answer, "rooms", &rooms);
+	cJSON_ArrayForEach(r, rooms) {
+		s->rooms++;
+		if (json_get_int(r, "num_participants", 0, UINT32_MAX, &n) ==
+		    JG_OK)
+			s->participants += (uint32_t)n;
+	}
+}
+
+static void
+listed(void *arg, const struct lk_result *res)
+{
+	struct sampler *sp = arg;
+	struct metrics_totals tot;
+	struct msample s = { 0 };
+
+	sp->call = NULL;
+	if (res->shared)
+		metrics_inc(sp->g->metrics, MC_LIVEKIT_SHARED);
+	else
+		metrics_livekit(sp->g->metrics, LK_LIST_ROOMS,
+		    (int)res->outcome, (uint64_t)res->elapsed_ms * 1000);
+	metrics_totals(sp->g->metrics, &tot);
+	s.t = (uint32_t)sp->asked_t;
+	s.requests = (uint32_t)tot.requests;
+	s.errors_5xx = (uint32_t)tot.errors_5xx;
+	s.ratelimited = (uint32_t)tot.ratelimited;
+	s.connections = tot.open_connections > 0 ?
+	    (uint32_t)tot.open_connections : 0;
+	s.lk_up = res->outcome == LK_OK;
+	s.lk_latency_ms = (uint32_t)res->elapsed_ms;
+	if (s.lk_up)
+		count_rooms(res->body, &s);
+	s.rss_kb = rss_kb();
+	s.cpu_permille = cpu_permille(sp);
+	mring_push(sp->ring, &s);
+}
+
+static void
+tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct sampler *sp = arg;
+
+	(void)fd;
+	(void)what;
+	if (sp->call != NULL) {
+		log_debug("metrics sample skipped: the previous ListRooms is "
+		    "still on its way");
+		return;
+	}
+	sp->asked_t = util_wall_s();
+	sp->call = lk_call(sp->g->lk, LK_LIST_ROOMS, NULL, NULL, listed, sp);
+}
+
+struct sampler *
+sampler_new(struct lkgate *g)
+{
+	struct timeval tv = { MRING_INTERVAL_S, 0 };
+	struct sampler *sp;
+
+	sp = xcalloc(1, sizeof(*sp));
+	sp->g = g;
+	sp->ring = mring_new((size_t)(g->conf->metrics_history /
+	    MRING_INTERVAL_S));
+	sp->started = util_wall_s();
+	sp->cpu_ms = util_mono_ms();
+	if ((sp->timer = event_new(g->base, -1, EV_PERSIST, tick, sp)) ==
+	    NULL || event_add(sp->timer, &tv) == -1)
+		fatal("cannot start the metrics sampler");
+	event_active(sp->timer, EV_TIMEOUT, 0);
+	return sp;
+}
+
+void
+sampler_free(struct sampler *sp)
+{
+	if (sp == NULL)
+		return;
+	lk_cancel(sp->call);
+	event_free(sp->timer);
+	mring_free(sp->ring);
+	free(sp);
+}
+
+const struct mring *
+sampler_ring(const struct sampler *sp)
+{
+	return sp->ring;
+}
+
+long long
+sampler_started(const struct sampler *sp)
+{
+	return sp->started;
+}
