@@ -30,6 +30,9 @@ const CONTRACT = [
   'POST /api/auth/logout', 'POST /api/auth/refresh', 'POST /api/video/token',
   'POST /api/video/room/create', 'POST /api/video/room/{roomId}/join',
   'POST /api/video/room/{roomId}/leave', 'GET /api/video/health', 'GET /api/config',
+  'GET /api/metrics/current', 'GET /api/metrics/summary', 'GET /api/metrics/health',
+  'GET /api/metrics/alerts', 'GET /api/metrics/history',
+  'GET /api/metrics/component/{component}',
 ];
 
 const source = fs.readFileSync(SOURCE);
