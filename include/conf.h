@@ -106,6 +106,7 @@ struct conf {
 	size_t		 ntrusted_proxies;
 	/* the metrics JSON: history and alert thresholds */
 	long long	 metrics_history;	/* seconds */
+	long long	 metrics_livekit;	/* 1: ListRooms a sample */
 	long long	 alert_window;		/* seconds */
 	long long	 alert_5xx_percent;
 	long long	 alert_livekit_latency_ms;

@@ -24,16 +24,22 @@ struct msample {
 	uint32_t	 requests;	/* answered since start, mod 2^32 */
 	uint32_t	 errors_5xx;	/* of which 5xx, mod 2^32 */
 	uint32_t	 ratelimited;	/* refused with 429, mod 2^32 */
-	uint32_t	 rooms;		/* LiveKit's rooms (lk_up only) */
+	uint32_t	 rooms;		/* LiveKit's rooms (MS_LK_UP only) */
 	uint32_t	 participants;	/* in them */
 	uint32_t	 lk_latency_ms;	/* of the ListRooms that counted them */
 	uint32_t	 connections;	/* open client connections */
 	uint32_t	 rss_kb;
 	uint16_t	 cpu_permille;	/* CPU time over the interval, 1000:
 					   one core */
-	uint8_t		 lk_up;		/* 1: LiveKit answered */
+	uint8_t		 lk_up;		/* MS_LK_*: LiveKit answered? */
 	uint8_t		 pad;
 };
+
+/* lk_up: LiveKit did not answer, answered, or was not asked
+ * (metrics_livekit off): no LiveKit count, no LiveKit alert. */
+#define MS_LK_DOWN	0
+#define MS_LK_UP	1
+#define MS_LK_OFF	2
 
 struct mring;
 

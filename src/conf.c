@@ -193,6 +193,9 @@ const struct conf_opt conf_options[] = {
 	  "86400", NULL, 60, 86400, NULL, OFF(metrics_history),
 	  "seconds of 5 s samples kept for /api/metrics/history (read at "
 	  "start-up)" },
+	{ "metrics_livekit", "LKGATE_METRICS_LIVEKIT", OPT_BOOL, 0,
+	  "true", NULL, 0, 0, NULL, OFF(metrics_livekit),
+	  "count LiveKit's rooms with one ListRooms a sample (5 s)" },
 	{ "alert_window", "LKGATE_ALERT_WINDOW", OPT_INT, 0,
 	  "300", NULL, 10, 86400, NULL, OFF(alert_window),
 	  "seconds over which the 5xx share and 429s are judged" },

@@ -157,7 +157,7 @@ add_rates(cJSON *o, const struct mwindow *w, int which)
 static void
 add_count(cJSON *o, const char *key, const struct msample *s, uint32_t v)
 {
-	if (s == NULL || !s->lk_up)
+	if (s == NULL || s->lk_up != MS_LK_UP)
 		json_add_null(o, key);
 	else
 		json_add_int(o, key, v);
@@ -218,11 +218,11 @@ livekit_metrics(const struct msample *s)
 	cJSON *o;
 
 	o = json_new_object();
-	if (s == NULL) {
+	if (s == NULL || s->lk_up == MS_LK_OFF) {
 		json_add_null(o, "reachable");
 		json_add_null(o, "latency_ms");
 	} else {
-		json_add_bool(o, "reachable", s->lk_up);
+		json_add_bool(o, "reachable", s->lk_up == MS_LK_UP);
 		json_add_int(o, "latency_ms", s->lk_latency_ms);
 	}
 	add_count(o, "rooms", s, s != NULL ? s->rooms : 0);
@@ -361,10 +361,10 @@ h_metrics_summary(struct rq *rq)
 	add_num(d, "overall_health_score", health_score(&al));
 	add_count(d, "active_channels", s, s != NULL ? s->rooms : 0);
 	add_count(d, "active_users", s, s != NULL ? s->participants : 0);
-	if (s == NULL)
+	if (s == NULL || s->lk_up == MS_LK_OFF)
 		json_add_null(d, "livekit_reachable");
 	else
-		json_add_bool(d, "livekit_reachable", s->lk_up);
+		json_add_bool(d, "livekit_reachable", s->lk_up == MS_LK_UP);
 	for (i = 0; i < al.n; i++)
 		crit += al.a[i].severity == MA_CRITICAL;
 	counts = json_new_object();
@@ -511,8 +511,13 @@ point_json(const struct msample *s, const struct msample *prev)
 	json_add_int(o, "timestamp", s->t);
 	add_count(o, "active_channels", s, s->rooms);
 	add_count(o, "active_users", s, s->participants);
-	json_add_bool(o, "livekit_reachable", s->lk_up);
-	json_add_int(o, "livekit_latency_ms", s->lk_latency_ms);
+	if (s->lk_up == MS_LK_OFF) {
+		json_add_null(o, "livekit_reachable");
+		json_add_null(o, "livekit_latency_ms");
+	} else {
+		json_add_bool(o, "livekit_reachable", s->lk_up == MS_LK_UP);
+		json_add_int(o, "livekit_latency_ms", s->lk_latency_ms);
+	}
 	add_rates(o, &w, 0);
 	add_rates(o, &w, 1);
 	add_rates(o, &w, 2);

@@ -174,13 +174,14 @@ static int
 lk_down(const struct msample *s, const struct mthresholds *th)
 {
 	(void)th;
-	return !s->lk_up;
+	return s->lk_up == MS_LK_DOWN;
 }
 
 static int
 lk_slow(const struct msample *s, const struct mthresholds *th)
 {
-	return s->lk_up && (long long)s->lk_latency_ms > th->lk_latency_ms;
+	return s->lk_up == MS_LK_UP &&
+	    (long long)s->lk_latency_ms > th->lk_latency_ms;
 }
 
 static struct malert *

@@ -94,19 +94,14 @@ count_rooms(const cJSON *answer, struct msample *s)
 	}
 }
 
+/* Records a sample; res is the ListRooms answer, NULL when LiveKit was
+ * not asked. */
 static void
-listed(void *arg, const struct lk_result *res)
+record(struct sampler *sp, const struct lk_result *res)
 {
-	struct sampler *sp = arg;
 	struct metrics_totals tot;
 	struct msample s = { 0 };
 
-	sp->call = NULL;
-	if (res->shared)
-		metrics_inc(sp->g->metrics, MC_LIVEKIT_SHARED);
-	else
-		metrics_livekit(sp->g->metrics, LK_LIST_ROOMS,
-		    (int)res->outcome, (uint64_t)res->elapsed_ms * 1000);
 	metrics_totals(sp->g->metrics, &tot);
 	s.t = (uint32_t)sp->asked_t;
 	s.requests = (uint32_t)tot.requests;
@@ -114,13 +109,31 @@ listed(void *arg, const struct lk_result *res)
 	s.ratelimited = (uint32_t)tot.ratelimited;
 	s.connections = tot.open_connections > 0 ?
 	    (uint32_t)tot.open_connections : 0;
-	s.lk_up = res->outcome == LK_OK;
-	s.lk_latency_ms = (uint32_t)res->elapsed_ms;
-	if (s.lk_up)
-		count_rooms(res->body, &s);
+	if (res == NULL)
+		s.lk_up = MS_LK_OFF;
+	else {
+		s.lk_up = res->outcome == LK_OK ? MS_LK_UP : MS_LK_DOWN;
+		s.lk_latency_ms = (uint32_t)res->elapsed_ms;
+		if (s.lk_up == MS_LK_UP)
+			count_rooms(res->body, &s);
+	}
 	s.rss_kb = rss_kb();
 	s.cpu_permille = cpu_permille(sp);
 	mring_push(sp->ring, &s);
+}
+
+static void
+listed(void *arg, const struct lk_result *res)
+{
+	struct sampler *sp = arg;
+
+	sp->call = NULL;
+	if (res->shared)
+		metrics_inc(sp->g->metrics, MC_LIVEKIT_SHARED);
+	else
+		metrics_livekit(sp->g->metrics, LK_LIST_ROOMS,
+		    (int)res->outcome, (uint64_t)res->elapsed_ms * 1000);
+	record(sp, res);
 }
 
 static void
@@ -136,6 +149,10 @@ tick(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	sp->asked_t = util_wall_s();
+	if (!sp->g->conf->metrics_livekit) {
+		record(sp, NULL);
+		return;
+	}
 	sp->call = lk_call(sp->g->lk, LK_LIST_ROOMS, NULL, NULL, listed, sp);
 }
 

@@ -100,6 +100,7 @@ const env = (lkPort) => ({
   LKGATE_ALERT_5XX_PERCENT: '5',
   LKGATE_ALERT_WINDOW: '60',
   LKGATE_UPSTREAM_TIMEOUT_MS: '4000',
+  LKGATE_METRICS_LIVEKIT: 'true',
 });
 
 before(async () => {

@@ -161,6 +161,10 @@ test_alerts(void)
 	is_int(a[0].since, T0, "since it came back slow");
 	is_int((long long)mring_alerts(r, &th, T0 + 400, a), 1,
 	    "the window's alerts pass with the window");
+	s = sample(T0 + 5, 200, 16, 101, MS_LK_OFF, 0);
+	mring_push(r, &s);
+	is_int((long long)mring_alerts(r, &th, T0 + 400, a), 0,
+	    "LiveKit not asked: no LiveKit alert");
 	mring_free(r);
 }
 
