@@ -80,9 +80,11 @@ int	token_caller_identity(struct rq *, const struct cJSON *body,
 struct token_ask {
 	struct join_request jr;
 	struct roomcfg	 rc;		/* room_config.agents */
+	int		 agents_done;	/* rc's agents dispatched as needed */
 };
 /* Signs the token ask (a struct token_ask) asks for, with its roomConfig
- * claim, and answers with it.  Does not free ask. */
+ * claim, and answers with it; when it asks for agents not yet seen to,
+ * goes through token_with_agents first.  Does not free ask. */
 void	token_reply(struct rq *, void *ask);
 
 /* h_agents.c: room_config.agents on the token routes */
@@ -93,13 +95,13 @@ void	token_reply(struct rq *, void *ask);
 int	token_room_config(struct rq *, const struct cJSON *body,
 	    struct roomcfg *rc);
 /*
- * Answers ask (ownership taken; ask->rc has agents): a room that exists
- * gets its missing agent dispatches first (users and lookup go through
- * room_check_join, which finds it), one that does not gets the token
- * alone, its roomConfig claim dispatching the agents when the join
- * creates the room.
+ * For a caller already allowed its token: looks the room up, dispatches
+ * the agents it lacks when it exists, then answers with token_reply.  A
+ * room that does not exist gets the token alone: its roomConfig claim
+ * dispatches the agents when the join creates the room.  Copies ask
+ * (borrowed) and replaces the request's held state with the copy.
  */
-void	token_with_agents(struct rq *, struct token_ask *ask, int lookup);
+void	token_with_agents(struct rq *, const struct token_ask *ask);
 
 /* h_webhook.c */
 void	h_webhook(struct rq *);

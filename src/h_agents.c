@@ -3,10 +3,12 @@
  * token server does it, and then some.  The token carries the roomConfig
  * claim (roomcfg.h), which LiveKit applies only when that join creates
  * the room; so for a room that exists already lkgate dispatches the
- * agents itself: one ListDispatch for the room, then one CreateDispatch
- * for each asked-for agent name that has no dispatch there yet, one after
- * the other, and only then the token.  A failed LiveKit call answers its
- * error (no token that would join without the agent asked for).
+ * agents itself: one ListRooms to know, one ListDispatch for the room,
+ * then one CreateDispatch for each asked-for agent name that has no
+ * dispatch there yet, one after the other, and only then the token.  It
+ * runs from token_reply, after every check of who may have the token.  A
+ * failed LiveKit call answers its error (no token that would join
+ * without the agent asked for).
  *
  * Two requests for the same agent and room at the same instant may both
  * find no dispatch and both create one: LiveKit has no conditional
@@ -42,7 +44,7 @@ token_room_config(struct rq *rq, const cJSON *body, struct roomcfg *rc)
 	return 0;
 }
 
-/* The request's state once the room is known to exist. */
+/* The request's state from the room's look-up to the token. */
 struct dispatch_ctx {
 	struct token_ask ask;		/* a copy; borrows from the request */
 	int		 need[ROOMCFG_MAX_AGENTS];
@@ -82,6 +84,7 @@ dispatch_next(struct rq *rq)
 			    x->ask.jr.room), dispatch_created);
 			return;
 		}
+	x->ask.agents_done = 1;
 	token_reply(rq, &x->ask);
 }
 
@@ -101,53 +104,42 @@ dispatch_listed(struct rq *rq, const struct lk_result *res)
 	dispatch_next(rq);
 }
 
-/* The room exists: dispatch what it lacks.  Copies ask first, as the
- * state it lives in is replaced (and freed) here. */
-static void
-dispatch_in_room(struct rq *rq, void *arg)
-{
-	struct dispatch_ctx *x;
-	cJSON *body;
-
-	x = xcalloc(1, sizeof(*x));
-	memcpy(&x->ask, arg, sizeof(x->ask));
-	rq_hold(rq, x, free);
-	body = json_new_object();
-	json_add_string(body, "room", x->ask.jr.room);
-	rq_lk_call(rq, LK_LIST_DISPATCH, x->ask.jr.room, body,
-	    dispatch_listed);
-}
-
 static void
 room_listed(struct rq *rq, const struct lk_result *res)
 {
+	struct dispatch_ctx *x = rq_state(rq);
 	const cJSON *rooms = NULL;
+	cJSON *body;
 
 	if (res->outcome != LK_OK) {
 		rq_reply_lk_error(rq, res, E_ROOM_NOT_FOUND);
 		return;
 	}
 	json_get_array(res->body, "rooms", &rooms);
-	if (cJSON_GetArraySize(rooms) == 0)	/* the join will create it */
-		token_reply(rq, rq_state(rq));
-	else
-		dispatch_in_room(rq, rq_state(rq));
+	if (cJSON_GetArraySize(rooms) == 0) {	/* the join will create it */
+		x->ask.agents_done = 1;
+		token_reply(rq, &x->ask);
+		return;
+	}
+	body = json_new_object();
+	json_add_string(body, "room", x->ask.jr.room);
+	rq_lk_call(rq, LK_LIST_DISPATCH, x->ask.jr.room, body,
+	    dispatch_listed);
 }
 
 void
-token_with_agents(struct rq *rq, struct token_ask *ask, int lookup)
+token_with_agents(struct rq *rq, const struct token_ask *ask)
 {
+	struct dispatch_ctx *x;
 	cJSON *req, *names;
 
-	if (lookup || rq_principal(rq)->kind == P_USER) {
-		/* Found by the join check: the room exists. */
-		room_check_join(rq, ask->jr.room, dispatch_in_room, ask);
-		return;
-	}
-	rq_hold(rq, ask, free);
+	/* The copy first: the held state ask may live in goes now. */
+	x = xcalloc(1, sizeof(*x));
+	memcpy(&x->ask, ask, sizeof(x->ask));
+	rq_hold(rq, x, free);
 	req = json_new_object();
 	names = json_new_array();
-	json_append(names, json_new_string(ask->jr.room));
+	json_append(names, json_new_string(x->ask.jr.room));
 	json_add_item(req, "names", names);
 	rq_lk_call(rq, LK_LIST_ROOMS, NULL, req, room_listed);
 }

@@ -81,6 +81,10 @@ token_reply(struct rq *rq, void *arg)
 	size_t len;
 	char *tok, *text, *claim;
 
+	if (ask->rc.nagents > 0 && !ask->agents_done) {
+		token_with_agents(rq, ask);
+		return;
+	}
 	claim = roomcfg_claim(&ask->rc);
 	jr->room_config = claim;
 	tok = jointoken_sign(c, jr, util_wall_s(), &exp);
@@ -129,10 +133,6 @@ token_for_room(struct rq *rq, const char *room, int lookup)
 	ask->jr.room = room;
 	if (token_fields(rq, rq_json(rq), ask) == -1) {
 		free(ask);
-		return;
-	}
-	if (ask->rc.nagents > 0) {
-		token_with_agents(rq, ask, lookup);
 		return;
 	}
 	if (!lookup && rq_principal(rq)->kind != P_USER) {

@@ -30,6 +30,7 @@ function userJwt(sub, extra = {}) {
 }
 
 const ALICE = { Authorization: `Bearer ${userJwt('alice', { name: 'Alice' })}` };
+const BOB = { Authorization: `Bearer ${userJwt('bob', { name: 'Bob' })}` };
 const ADMIN = { 'X-API-Key': ADMIN_KEY };
 
 const tokenUrl = () => `${gw.url}/api/livekit/token`;
@@ -166,6 +167,14 @@ describe('TokenSource.endpoint with agents for a room that exists', () => {
     assert.deepEqual(names, ['coach-agent', 'helper']);
     assert.deepEqual((await verify(res.json.token)).roomConfig, await sdkRoomConfig([
       { agentName: 'coach-agent' }, { agentName: 'helper', metadata: 'h' }]));
+  });
+
+  it('a user who may not join the room: 403 and nothing dispatched', async () => {
+    const before = lk.callsOf('CreateDispatch').length;
+    const res = await post(BOB, { room_name: room, room_config: { agents: [{ agent_name: 'bot' }] } });
+    assertError(res, 403, 'PERMISSION_DENIED');
+    assert.equal(lk.callsOf('CreateDispatch').length, before);
+    assert.equal(lk.callsOf('ListDispatch').length, 3, 'not even looked at');
   });
 
   it('answers LiveKit\'s failure, and no token, when the dispatch fails', async () => {
