@@ -10,7 +10,8 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { startEmulator } from '../emulator/emulator.mjs';
-import { freePort, request, startLkgate } from './lib.mjs';
+import { Ajv2020 } from '../emulator/openapi.mjs';
+import { freePort, repoRoot, request, startLkgate } from './lib.mjs';
 
 const LK_KEY = 'APImetricsjson';
 const LK_SECRET = 'a-metrics-json-test-livekit-secret-32-chars';
@@ -42,12 +43,28 @@ const who = {
 
 const get = (g, path, headers = ADMIN) => request(g.url + path, { headers });
 
-// The data of a successful answer, envelope checked.
+// Every answer is checked against the OpenAPI document's schema for it.
+const doc = JSON.parse(readFileSync(`${repoRoot()}/src/openapi.json`, 'utf8'));
+const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+ajv.addSchema({ ...doc, $id: 'lkgate-openapi' });
+const SCHEMAS = {
+  current: 'MetricsCurrent', summary: 'MetricsSummary', health: 'MetricsHealth',
+  alerts: 'MetricsAlerts', history: 'MetricsHistory', component: 'MetricsComponent',
+};
+
+function assertDocumented(path, body) {
+  const name = SCHEMAS[path.split('?')[0].split('/')[3]];
+  const validate = ajv.getSchema(`lkgate-openapi#/components/schemas/${name}`);
+  assert.ok(validate(body), `${path}: ${JSON.stringify(validate.errors)}`);
+}
+
+// The data of a successful answer, envelope and schema checked.
 async function data(g, path) {
   const res = await get(g, path);
   assert.equal(res.status, 200, res.text);
   assert.equal(res.json.success, true);
   assert.equal(res.json.data.scope, 'instance', 'per instance, and says so');
+  assertDocumented(path, res.json);
   return res.json.data;
 }
 
