@@ -88,7 +88,7 @@ test_window(void)
 static void
 test_select(void)
 {
-	const struct msample *out[10];
+	const struct msample *out[100];
 	struct mring *r = mring_new(1000);
 	struct msample s;
 	size_t n;
