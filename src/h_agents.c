@@ -48,6 +48,7 @@ token_room_config(struct rq *rq, const cJSON *body, struct roomcfg *rc)
 struct dispatch_ctx {
 	struct token_ask ask;		/* a copy; borrows from the request */
 	int		 need[ROOMCFG_MAX_AGENTS];
+	size_t		 cur;		/* the agent being dispatched */
 };
 
 static void dispatch_next(struct rq *);
@@ -56,17 +57,14 @@ static void
 dispatch_created(struct rq *rq, const struct lk_result *res)
 {
 	struct dispatch_ctx *x = rq_state(rq);
-	size_t i;
 
 	if (res->outcome != LK_OK) {
 		rq_reply_lk_error(rq, res, E_ROOM_NOT_FOUND);
 		return;
 	}
-	for (i = 0; i < x->ask.rc.nagents && !x->need[i]; i++)
-		;
-	x->need[i] = 0;
+	x->need[x->cur] = 0;
 	log_info("request %s: agent %s dispatched to room %s", rq_id(rq),
-	    x->ask.rc.agents[i].name, x->ask.jr.room);
+	    x->ask.rc.agents[x->cur].name, x->ask.jr.room);
 	dispatch_next(rq);
 }
 
@@ -79,6 +77,7 @@ dispatch_next(struct rq *rq)
 
 	for (i = 0; i < x->ask.rc.nagents; i++)
 		if (x->need[i]) {
+			x->cur = i;
 			rq_lk_call(rq, LK_CREATE_DISPATCH, x->ask.jr.room,
 			    roomcfg_dispatch_body(&x->ask.rc, i,
 			    x->ask.jr.room), dispatch_created);
