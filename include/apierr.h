@@ -1,9 +1,13 @@
 /*
  * apierr: the error codes of lkgate's API and their HTTP statuses, in one
- * table (the contract's list).  Pure.
+ * table (the contract's list), and the two shapes of an error body.  Pure.
  */
 #ifndef LKGATE_APIERR_H
 #define LKGATE_APIERR_H
+
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
 
 #define API_ERRORS(X) \
 	X(E_INVALID_INPUT,		400, "INVALID_INPUT") \
@@ -22,7 +26,12 @@
 	X(E_UPSTREAM_ERROR,		502, "UPSTREAM_ERROR") \
 	X(E_UPSTREAM_UNAVAILABLE,	503, "UPSTREAM_UNAVAILABLE") \
 	X(E_OVERLOADED,			503, "OVERLOADED") \
-	X(E_UPSTREAM_TIMEOUT,		504, "UPSTREAM_TIMEOUT")
+	X(E_UPSTREAM_TIMEOUT,		504, "UPSTREAM_TIMEOUT") \
+	X(E_CHANNEL_NOT_FOUND,		404, "CHANNEL_NOT_FOUND") \
+	X(E_CHANNEL_FULL,		409, "CHANNEL_FULL") \
+	X(E_USER_NOT_FOUND,		404, "USER_NOT_FOUND") \
+	X(E_GONE,			410, "GONE") \
+	X(E_TIMEOUT,			504, "TIMEOUT")
 
 #define API_ERR_ENUM(sym, status, code) sym,
 enum api_err { API_ERRORS(API_ERR_ENUM) E_COUNT };
@@ -32,5 +41,22 @@ enum api_err { API_ERRORS(API_ERR_ENUM) E_COUNT };
 int		 apierr_status(enum api_err e);
 /* The machine code of e, e.g. "INVALID_INPUT". */
 const char	*apierr_code(enum api_err e);
+
+/*
+ * The code e becomes in the Voice Chat app's envelope: a room is a
+ * channel there (E_ROOM_NOT_FOUND -> E_CHANNEL_NOT_FOUND, E_ROOM_FULL ->
+ * E_CHANNEL_FULL) and a timeout is the seed's TIMEOUT; others stay.
+ */
+enum api_err	 apierr_envelope_code(enum api_err e);
+
+/*
+ * The error body (caller frees): the contract's
+ * {"error","code","timestamp","request_id"}, or with envelope the Voice
+ * Chat app's {"success":false,"error","error_code","timestamp",
+ * "request_id"} under apierr_envelope_code(e); both with "retry_after"
+ * on E_RATE_LIMITED.
+ */
+cJSON		*apierr_body(enum api_err e, int envelope, const char *msg,
+		    const char *request_id, int64_t now, long long retry_after);
 
 #endif

@@ -12,10 +12,33 @@
 
 enum principal_kind { P_ANONYMOUS, P_API_KEY, P_USER };
 
+/*
+ * Where a principal comes from.  Principals of different sources never
+ * compare equal, even when their ids are the same string: a user's name
+ * below carries its source's prefix except for user JWTs, whose subs may
+ * not begin with a reserved prefix (auth_user_jwt refuses them), and API
+ * keys are told apart by kind.
+ */
+enum principal_source { PS_NONE, PS_API_KEY, PS_USER_JWT, PS_OIDC, PS_GUEST };
+
+/* The prefixes of identities no user JWT may claim. */
+#define PRINCIPAL_OIDC_PREFIX	"oidc:"
+#define PRINCIPAL_GUEST_PREFIX	"guest:"
+#define PRINCIPAL_KEY_PREFIX	"key:"
+/* Longest web-login sub: "oidc:" and it make an identity. */
+#define OIDC_SUB_MAX		(IDENTITY_MAX - 5)
+/* Longest rate-limit key of a principal, NUL included. */
+#define PRINCIPAL_KEY_MAX	(IDENTITY_MAX + 8)
+
 struct principal {
 	enum principal_kind kind;
+	enum principal_source source;
 	int		 admin;
-	/* API key: the key's name; user: the identity (sub). */
+	/*
+	 * API key: the key's name.  User: the identity it has in LiveKit
+	 * tokens and room metadata: the sub of a user JWT as is, the sub of
+	 * a web login as "oidc:<sub>", a guest's id as "guest:<id>".
+	 */
 	char		 name[IDENTITY_MAX + 1];
 	/* user: display name, possibly empty. */
 	char		 display[257];
@@ -42,6 +65,26 @@ int	auth_api_key(const struct conf *, const char *header,
  */
 int	auth_user_jwt(const struct conf *, const char *header, int64_t now,
 	    struct principal *p, const char **why);
+
+/*
+ * Makes *p the user of source (PS_USER_JWT, PS_OIDC or PS_GUEST) whose id
+ * at that source is id, with display name display (NULL: none; cut to
+ * fit).  Returns -1, with *p anonymous, when id with its source's prefix
+ * is not a valid identity.
+ */
+int	principal_set_user(struct principal *p, enum principal_source source,
+	    const char *id, const char *display);
+
+/* 1 when a user JWT's sub begins with a prefix reserved for another
+ * source ("oidc:", "guest:", "key:"). */
+int	auth_sub_reserved(const char *sub);
+
+/*
+ * The rate-limit key of a known principal into buf: its source's letter
+ * and name ("k:" API key, "u:" user JWT, "o:" web login, "g:" guest), so
+ * that no two sources share a bucket.  -1 for an anonymous principal.
+ */
+int	principal_rl_key(const struct principal *p, char *buf, size_t len);
 
 /* Returns 1 when an Authorization header value names the Bearer scheme
  * (a user JWT, well-formed or not), else 0; NULL is allowed. */

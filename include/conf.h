@@ -86,6 +86,14 @@ struct conf {
 	long long	 room_max_participants;	/* 0: no limit */
 	struct agent_profile *agent_profiles;
 	size_t		 nagent_profiles;
+	/* voice-chat channels and the audio their clients publish */
+	char		*channel_prefix;
+	long long	 channel_max_users;	/* when a create names none */
+	long long	 channel_empty_timeout;	/* seconds */
+	long long	 audio_channels;	/* 1 or 2 */
+	long long	 audio_bitrate;		/* bits per second */
+	long long	 audio_dtx;		/* bool */
+	long long	 audio_red;		/* bool */
 	/* limits and timeouts */
 	long long	 upstream_timeout_ms;
 	long long	 upstream_connect_timeout_ms;

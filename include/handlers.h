@@ -59,13 +59,24 @@ void	h_session_create(struct rq *);
 void	h_session_get(struct rq *);
 void	h_session_delete(struct rq *);
 
+/*
+ * The check before an app API key gets a token: room must be a session
+ * room (its metadata a session's, sessmeta.h) and identity that
+ * session's user_id.  Answers 403 PERMISSION_DENIED (any other room,
+ * existing or not, or another identity) or 404 ROOM_NOT_FOUND (a session
+ * room's name, and no such room) itself; else calls ok(rq, arg).  Takes
+ * ownership of arg (freed with free() when the request ends); room and
+ * identity must live as long as the request.
+ */
+void	session_check_token(struct rq *, const char *room,
+	    const char *identity, void (*ok)(struct rq *, void *), void *arg);
 /* h_tokens.c */
 void	h_token(struct rq *);
 /*
  * Answers with a participant token for room (which must live as long as
  * the request), built from the token fields of the body (NULL: none).
- * Users, always, and other callers when lookup is set, go through
- * room_check_join first.
+ * App API keys go through session_check_token first; users, always, and
+ * admin keys when lookup is set, through room_check_join.
  */
 void	token_for_room(struct rq *, const char *room, int lookup);
 /*
@@ -102,6 +113,31 @@ int	token_room_config(struct rq *, const struct cJSON *body,
  * (borrowed) and replaces the request's held state with the copy.
  */
 void	token_with_agents(struct rq *, const struct token_ask *ask);
+
+/* h_channels.c: the Voice Chat app's channels (chanmeta.h), every answer
+ * in that app's envelope */
+void	h_channel_list(struct rq *);
+void	h_channel_create(struct rq *);
+void	h_channel_get(struct rq *);
+void	h_channel_delete(struct rq *);
+void	h_channel_join(struct rq *);
+void	h_channel_leave(struct rq *);
+void	h_channel_audio_stats(struct rq *);
+void	h_channel_statistics(struct rq *);
+void	h_channel_search(struct rq *);
+void	h_audio_config(struct rq *);
+void	h_audio_config_fixed(struct rq *);
+void	h_ws_gone(struct rq *);
+/* Answers {"success":true,"data":data} (ownership taken). */
+void	chan_reply(struct rq *, int status, struct cJSON *data);
+/* 1 for persons and admin keys; answers 403 to app keys and returns 0. */
+int	chan_caller_ok(struct rq *);
+
+/* h_chanadmin.c: the Voice Chat app's administration (admins only) */
+void	h_chan_server_stats(struct rq *);
+void	h_chan_cleanup(struct rq *);
+void	h_chan_reset(struct rq *);
+void	h_chan_health_check(struct rq *);
 
 /* h_webhook.c */
 void	h_webhook(struct rq *);

@@ -27,6 +27,7 @@ struct lkgate {
 	struct oidcprov		*oidc;		/* the web login's provider */
 	struct sampler		*sampler;	/* the metrics JSON's history */
 	uint64_t		 started_ms;	/* monotonic */
+	int64_t			 conf_loaded_at; /* wall seconds of conf */
 	int			 stopping;	/* set once a stop signal came */
 };
 

@@ -105,6 +105,9 @@ struct metrics_totals {
 };
 void		 metrics_totals(const struct metrics *,
 		    struct metrics_totals *);
+/* A gauge's current value. */
+int64_t		 metrics_gauge_value(const struct metrics *,
+		    enum metrics_gauge);
 
 /* A counter's current value (for tests). */
 uint64_t	 metrics_value(const struct metrics *, enum metrics_counter);

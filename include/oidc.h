@@ -125,7 +125,8 @@ enum oidc_idt {
  * when aud names several, equal to it whenever present), exp after
  * now - leeway, and nonce equal to nonce (NULL: the token's nonce is not
  * checked, as after a refresh).
- * Its sub must be a valid identity; name is the "name" claim, else
+ * Its sub must be a valid identity of at most OIDC_SUB_MAX bytes (the
+ * user is "oidc:<sub>"); name is the "name" claim, else
  * given_name and family_name; email is kept when a plain string.  Fills
  * *u on OIDC_IDT_OK; *why is a static English reason otherwise.
  */

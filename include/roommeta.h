@@ -6,10 +6,12 @@
  * as cJSON, as ListRooms and ListParticipants give them.
  *
  * The metadata is {"created_by","call_type","invited","created_at",
- * "title"} plus "by_api_key":true when an admin API key made the room (so
- * that a user whose sub equals a key's name is not taken for its creator).
- * Metadata that is not exactly this shape (a session's, another tool's,
- * none) is "no gateway metadata": such a room is for admins only.
+ * "title"}.  created_by and the invited identities record their source
+ * (auth.h): a user's identity as in LiveKit tokens (a user JWT's bare sub,
+ * "oidc:<sub>", "guest:<id>"), an API key as "key:<name>".  The older form
+ * (a bare key name with "by_api_key":true) is still read.  Metadata that
+ * is not exactly this shape (a session's, another tool's, none) is "no
+ * gateway metadata": such a room is for admins only.
  */
 #ifndef LKGATE_ROOMMETA_H
 #define LKGATE_ROOMMETA_H
@@ -30,7 +32,8 @@ enum call_type { CALL_ANY = -1, CALL_AUDIO, CALL_VIDEO };
 
 struct roommeta {
 	cJSON		*tree;		/* owned by parse; NULL when built */
-	const char	*created_by;	/* an identity or an API key name */
+	const char	*created_by;	/* a user's identity or, when
+					   by_api_key, an API key's name */
 	int		 by_api_key;
 	enum call_type	 call_type;
 	const cJSON	*invited;	/* array of identities; borrowed */

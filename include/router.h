@@ -24,9 +24,22 @@ enum route_auth {
 	AUTH_API_KEY,	/* X-API-Key, app or admin */
 	AUTH_WEBHOOK,	/* LiveKit's webhook signature, checked by the handler */
 	AUTH_USER_OR_KEY, /* "Authorization: Bearer" user JWT, else X-API-Key */
-	AUTH_COOKIE	/* the web login's session cookie (websess.h); methods
+	AUTH_COOKIE,	/* the web login's session cookie (websess.h); methods
 			   other than GET and HEAD need the CSRF header too */
+	AUTH_PERSON	/* a person or an admin: "Authorization: Bearer" (a
+			   user JWT), else X-API-Key, else the web login's
+			   session cookie (as AUTH_COOKIE) */
 };
+
+/*
+ * json_body: the low bits say whether the body is JSON; RB_ENVELOPE says
+ * that every error of the route, the front's own too, takes the Voice
+ * Chat app's envelope (apierr_body).
+ */
+#define RB_JSON		1	/* the body must be JSON */
+#define RB_JSON_OPT	2	/* JSON, or an empty body */
+#define RB_JSON_MASK	3
+#define RB_ENVELOPE	0x10
 
 /*
  * Rate-limit class of a route (limits in conf's rate_limits).  RC_NONE is
@@ -45,7 +58,8 @@ struct route {
 	enum route_auth	 auth;
 	enum route_class rclass;
 	int		 json_body;	/* 1: the body must be JSON; 2: an
-					   empty body is allowed too */
+					   empty body is allowed too; may
+					   carry RB_ENVELOPE */
 	route_handler	 handler;
 };
 
@@ -67,6 +81,15 @@ enum router_result { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_BAD_METHOD };
 enum router_result router_match(const struct route *table, size_t n,
 		    int method, const char *path, struct route_match *m,
 		    int *allow);
+
+/*
+ * The route whose pattern shares the most leading segments with path (a
+ * parameter shares any segment), at least two; the first such in the
+ * table; NULL when none does.  Gives a path that matched no route (or
+ * not with this method) the error shape of its family.
+ */
+const struct route *router_nearest(const struct route *table, size_t n,
+		    const char *path);
 
 /* Writes the methods of mask as "GET, POST" into buf (NUL-terminated). */
 void		 router_allow_string(int mask, char *buf, size_t len);

@@ -1,8 +1,9 @@
 /*
  * apierr: the status and machine code of each API error, generated from
- * the one list in apierr.h.
+ * the one list in apierr.h, and the error bodies of both shapes.
  */
 #include "apierr.h"
+#include "json.h"
 
 #define API_ERR_ROW(sym, status, code) { status, code },
 static const struct {
@@ -21,4 +22,38 @@ const char *
 apierr_code(enum api_err e)
 {
 	return api_errors[e].code;
+}
+
+enum api_err
+apierr_envelope_code(enum api_err e)
+{
+	switch (e) {
+	case E_ROOM_NOT_FOUND:
+		return E_CHANNEL_NOT_FOUND;
+	case E_ROOM_FULL:
+		return E_CHANNEL_FULL;
+	case E_UPSTREAM_TIMEOUT:
+		return E_TIMEOUT;
+	default:
+		return e;
+	}
+}
+
+cJSON *
+apierr_body(enum api_err e, int envelope, const char *msg,
+    const char *request_id, int64_t now, long long retry_after)
+{
+	cJSON *o;
+
+	o = json_new_object();
+	if (envelope)
+		json_add_bool(o, "success", 0);
+	json_add_string(o, "error", msg);
+	json_add_string(o, envelope ? "error_code" : "code",
+	    apierr_code(envelope ? apierr_envelope_code(e) : e));
+	json_add_int(o, "timestamp", now);
+	json_add_string(o, "request_id", request_id);
+	if (e == E_RATE_LIMITED)
+		json_add_int(o, "retry_after", retry_after);
+	return o;
 }

@@ -37,8 +37,84 @@ auth_api_key(const struct conf *conf, const char *header,
 		return -1;
 	}
 	p->kind = P_API_KEY;
+	p->source = PS_API_KEY;
 	p->admin = k->role == ROLE_ADMIN;
 	snprintf(p->name, sizeof(p->name), "%s", k->name);
+	return 0;
+}
+
+/* The prefix of a source's identities; "" for user JWTs. */
+static const char *
+source_prefix(enum principal_source source)
+{
+	switch (source) {
+	case PS_OIDC:
+		return PRINCIPAL_OIDC_PREFIX;
+	case PS_GUEST:
+		return PRINCIPAL_GUEST_PREFIX;
+	default:
+		return "";
+	}
+}
+
+int
+principal_set_user(struct principal *p, enum principal_source source,
+    const char *id, const char *display)
+{
+	const char *pre = source_prefix(source);
+	size_t n = strlen(pre);
+
+	memset(p, 0, sizeof(*p));
+	p->kind = P_ANONYMOUS;
+	if (n + strnlen(id, IDENTITY_MAX + 1) > IDENTITY_MAX)
+		return -1;
+	snprintf(p->name, sizeof(p->name), "%s%s", pre, id);
+	if (!valid_identity(p->name)) {
+		memset(p, 0, sizeof(*p));
+		return -1;
+	}
+	p->kind = P_USER;
+	p->source = source;
+	if (display != NULL)
+		snprintf(p->display, sizeof(p->display), "%s", display);
+	return 0;
+}
+
+int
+auth_sub_reserved(const char *sub)
+{
+	static const char *const reserved[] = { PRINCIPAL_OIDC_PREFIX,
+	    PRINCIPAL_GUEST_PREFIX, PRINCIPAL_KEY_PREFIX };
+	size_t i;
+
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strncmp(sub, reserved[i], strlen(reserved[i])) == 0)
+			return 1;
+	return 0;
+}
+
+int
+principal_rl_key(const struct principal *p, char *buf, size_t len)
+{
+	char c;
+
+	switch (p->source) {
+	case PS_API_KEY:
+		c = 'k';
+		break;
+	case PS_USER_JWT:
+		c = 'u';
+		break;
+	case PS_OIDC:
+		c = 'o';
+		break;
+	case PS_GUEST:
+		c = 'g';
+		break;
+	default:
+		return -1;
+	}
+	snprintf(buf, len, "%c:%s", c, p->name);
 	return 0;
 }
 
@@ -84,12 +160,20 @@ user_from_claims(const struct conf *conf, const cJSON *claims,
 		*why = "token sub is not a valid identity";
 		return -1;
 	}
-	p->kind = P_USER;
-	snprintf(p->name, sizeof(p->name), "%s", sub);
+	/* Another source's identities: taking one would pose as its user. */
+	if (auth_sub_reserved(sub)) {
+		*why = "token sub must not begin with oidc:, guest: or key: "
+		    "(reserved for other sign-ins)";
+		return -1;
+	}
 	/* The name is only shown, so a bad one is dropped, not fatal. */
-	if (json_get_string(claims, "name", &name) == JG_OK &&
-	    valid_text(name, DISPLAY_MAX))
-		snprintf(p->display, sizeof(p->display), "%s", name);
+	if (json_get_string(claims, "name", &name) != JG_OK ||
+	    !valid_text(name, DISPLAY_MAX))
+		name = NULL;
+	if (principal_set_user(p, PS_USER_JWT, sub, name) == -1) {
+		*why = "token sub is not a valid identity";
+		return -1;
+	}
 	p->admin = has_admin_role(claims, conf->admin_role_claim);
 	return 0;
 }

@@ -149,6 +149,29 @@ const struct conf_opt conf_options[] = {
 	{ "agent_profiles", "LKGATE_AGENT_PROFILES", OPT_PROFILES, 0,
 	  NULL, NULL, 0, 0, NULL, OFF(agent_profiles),
 	  "agents dispatched per profile, profile=agent[+agent...]" },
+	{ "channel_prefix", "LKGATE_CHANNEL_PREFIX", OPT_NAME, 0,
+	  "channel-", NULL, 1, NAME_MAX_LEN, NULL, OFF(channel_prefix),
+	  "prefix of voice-chat channel room names (then the channel id)" },
+	{ "channel_max_users", "LKGATE_CHANNEL_MAX_USERS", OPT_INT, 0,
+	  "10", NULL, 1, 1000, NULL, OFF(channel_max_users),
+	  "users in a channel when its create names no max_users" },
+	{ "channel_empty_timeout", "LKGATE_CHANNEL_EMPTY_TIMEOUT", OPT_INT, 0,
+	  "86400", NULL, 1, 604800, NULL, OFF(channel_empty_timeout),
+	  "seconds LiveKit keeps a channel no one is in, before the first "
+	  "join and after the last leave" },
+	{ "audio_channels", "LKGATE_AUDIO_CHANNELS", OPT_INT, 0,
+	  "1", NULL, 1, 2, NULL, OFF(audio_channels),
+	  "audio channels clients publish (1 mono, 2 stereo), in "
+	  "/api/audio/config" },
+	{ "audio_bitrate", "LKGATE_AUDIO_BITRATE", OPT_INT, 0,
+	  "48000", NULL, 6000, 510000, NULL, OFF(audio_bitrate),
+	  "Opus bitrate clients publish at, bits per second" },
+	{ "audio_dtx", "LKGATE_AUDIO_DTX", OPT_BOOL, 0,
+	  "true", NULL, 0, 0, NULL, OFF(audio_dtx),
+	  "whether clients use Opus discontinuous transmission (DTX)" },
+	{ "audio_red", "LKGATE_AUDIO_RED", OPT_BOOL, 0,
+	  "true", NULL, 0, 0, NULL, OFF(audio_red),
+	  "whether clients send redundant audio (RED)" },
 	{ "upstream_timeout_ms", "LKGATE_UPSTREAM_TIMEOUT_MS", OPT_INT, 0,
 	  "5000", NULL, 100, 60000, NULL, OFF(upstream_timeout_ms),
 	  "time allowed for one LiveKit call, milliseconds" },
@@ -406,6 +429,59 @@ check_oidc(const struct conf *c, char **err)
 	return -1;
 }
 
+/* The names h_rooms.c gives rooms it names itself. */
+#define GENERATED_ROOM_PREFIX "room-"
+
+/* 1 when one of a and b is a prefix of the other. */
+static int
+prefixes_overlap(const char *a, const char *b)
+{
+	return strncmp(a, b, strlen(a)) == 0 || strncmp(b, a, strlen(b)) == 0;
+}
+
+/*
+ * The session routes take an app key, which is public: the rooms their
+ * prefix can name must be sessions' only.  An empty prefix names every
+ * room; one that overlaps "room-" names the rooms users create, one that
+ * overlaps channel_prefix the voice-chat channels.  (Session and channel
+ * metadata are checked as well: this keeps the names apart too.)
+ */
+static int
+check_prefixes(const struct conf *c, char **err)
+{
+	const char *a = c->room_prefix, *b = GENERATED_ROOM_PREFIX;
+	const char *ch = c->channel_prefix;
+
+	if (a == NULL || *a == '\0') {
+		*err = xstrdup("room_prefix must not be empty: session routes "
+		    "would then name every room");
+		return -1;
+	}
+	if (ch == NULL || *ch == '\0') {
+		*err = xstrdup("channel_prefix must not be empty: channel "
+		    "routes would then name every room");
+		return -1;
+	}
+	if (prefixes_overlap(a, b)) {
+		*err = xasprintf("room_prefix (%s) must not overlap %s, the "
+		    "prefix of the room names lkgate generates: one is a "
+		    "prefix of the other", a, b);
+		return -1;
+	}
+	if (prefixes_overlap(ch, b)) {
+		*err = xasprintf("channel_prefix (%s) must not overlap %s, the "
+		    "prefix of the room names lkgate generates: one is a "
+		    "prefix of the other", ch, b);
+		return -1;
+	}
+	if (prefixes_overlap(a, ch)) {
+		*err = xasprintf("room_prefix (%s) and channel_prefix (%s) "
+		    "must not be prefixes of each other", a, ch);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 check_timeouts(const struct conf *c, char **err)
 {
@@ -442,6 +518,7 @@ conf_load(const char *path, int must_exist, int dev,
 			goto out;
 	derive_api_url(c);
 	if (check_required(c, err) == -1 || check_timeouts(c, err) == -1 ||
+	    check_prefixes(c, err) == -1 ||
 	    check_oidc(c, err) == -1 || build_user_keys(c, err) == -1)
 		goto out;
 	/* check_required made sure of the LiveKit key and secret. */

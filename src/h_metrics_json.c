@@ -9,9 +9,10 @@
  *
  * Operators' views: an admin API key or a user with the admin role; any
  * other caller gets 403.  The app's envelope: {"success":true,"data":...},
- * errors {"success":false,"error","error_code","timestamp","request_id"}.
+ * errors {"success":false,"error","error_code","timestamp","request_id"}
+ * (the routes carry RB_ENVELOPE, so rq_reply_error and the front's own
+ * refusals take that shape).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,7 @@ static const char *const components[] = {
 	"audio", "performance", "network", "livekit"
 };
 
-/* --- the envelope: kept small, to give way to a shared one --- */
+/* --- the envelope's success; its errors are the front's (RB_ENVELOPE) --- */
 
 static void
 mj_ok(struct rq *rq, cJSON *data)
@@ -46,29 +47,6 @@ mj_ok(struct rq *rq, cJSON *data)
 	json_add_bool(o, "success", 1);
 	json_add_item(o, "data", data);
 	rq_reply_json(rq, 200, o);
-}
-
-static void mj_error(struct rq *, enum api_err, const char *, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-mj_error(struct rq *rq, enum api_err e, const char *fmt, ...)
-{
-	va_list ap;
-	cJSON *o;
-	char *msg;
-
-	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
-	va_end(ap);
-	o = json_new_object();
-	json_add_bool(o, "success", 0);
-	json_add_string(o, "error", msg);
-	json_add_string(o, "error_code", apierr_code(e));
-	json_add_int(o, "timestamp", util_wall_s());
-	json_add_string(o, "request_id", rq_id(rq));
-	free(msg);
-	rq_reply_json(rq, apierr_status(e), o);
 }
 
 /* --- pieces --- */
@@ -107,8 +85,8 @@ admin_only(struct rq *rq)
 {
 	if (rq_principal(rq)->admin)
 		return 0;
-	mj_error(rq, E_PERMISSION_DENIED, "the metrics are for admins (an "
-	    "admin API key or a user with the admin role)");
+	rq_reply_error(rq, E_PERMISSION_DENIED, "the metrics are for admins "
+	    "(an admin API key or a user with the admin role)");
 	return -1;
 }
 
@@ -418,8 +396,8 @@ query_int(struct rq *rq, const char *name, long long min, long long max,
 	if ((s = rq_query(rq, name)) == NULL)
 		return 0;
 	if (util_parse_ll(s, min, max, out, &why) == -1) {
-		mj_error(rq, E_INVALID_INPUT, "%s must be an integer from %lld "
-		    "to %lld", name, min, max);
+		rq_reply_error(rq, E_INVALID_INPUT, "%s must be an integer from "
+		    "%lld to %lld", name, min, max);
 		return -1;
 	}
 	return 0;
@@ -465,12 +443,12 @@ h_metrics_alerts(struct rq *rq)
 		return;
 	comp = rq_query(rq, "component");
 	if (sev != NULL && (min = malert_severity_parse(sev)) == -1) {
-		mj_error(rq, E_INVALID_INPUT, "severity must be info, warning, "
-		    "error or critical");
+		rq_reply_error(rq, E_INVALID_INPUT, "severity must be info, "
+		    "warning, error or critical");
 		return;
 	}
 	if (comp != NULL && component_index(comp) == -1) {
-		mj_error(rq, E_INVALID_INPUT, "component must be audio, "
+		rq_reply_error(rq, E_INVALID_INPUT, "component must be audio, "
 		    "performance, network or livekit");
 		return;
 	}
@@ -568,7 +546,7 @@ h_metrics_component(struct rq *rq)
 	if (admin_only(rq) == -1)
 		return;
 	if ((c = component_index(name)) == -1 || c == 3) {
-		mj_error(rq, E_NOT_FOUND, "component must be audio, "
+		rq_reply_error(rq, E_NOT_FOUND, "component must be audio, "
 		    "performance or network");
 		return;
 	}

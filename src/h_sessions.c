@@ -4,6 +4,11 @@
  * session; lkgate keeps no state of its own.  Creating one is a single
  * CreateRoom call that also dispatches the profile's agents, so the coach
  * is there when the user joins.
+ *
+ * These routes, and the tokens an app key may mint, take an app API key,
+ * which ships inside the app and so is public: they act only on rooms
+ * whose metadata is a session's (sessmeta.h), never on a room because of
+ * its name alone.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +22,9 @@
 #include "json.h"
 #include "lkgate.h"
 #include "log.h"
-#include "roommeta.h"
 #include "metrics.h"
+#include "roommeta.h"
+#include "sessmeta.h"
 #include "util.h"
 
 /* Namespace of name-based session ids (Idempotency-Key). */
@@ -37,7 +43,8 @@ struct session {
 	const char	*profile_name;
 	const struct agent_profile *profile;
 	int		 multi_agent;
-	cJSON		*room_info;	/* GET: the room from ListRooms */
+	cJSON		*room_info;	/* the room from ListRooms */
+	void		(*next)(struct rq *, struct session *);
 };
 
 static void
@@ -193,23 +200,19 @@ create_room_request(const struct conf *c, const struct session *s,
 	return req;
 }
 
-/* 1 when the room's metadata names user_id: a retried create with the
- * same Idempotency-Key must be for the same user. */
+/* 1 when room is the session s for its user: a retried create with the
+ * same Idempotency-Key must be for the same user, and a room of that name
+ * that is no session (made by another backend) is not ours. */
 static int
-room_is_for_user(const cJSON *room, const char *user_id)
+room_is_for_user(const struct conf *c, const cJSON *room,
+    const struct session *s)
 {
-	const char *meta, *owner;
-	cJSON *m;
-	enum json_err err;
-	int same;
+	const char *meta = NULL;
+	struct sessmeta m;
 
-	if (json_get_string(room, "metadata", &meta) != JG_OK ||
-	    (m = json_parse_strict(meta, strlen(meta), 1, &err)) == NULL)
-		return 0;
-	same = json_get_string(m, "user_id", &owner) == JG_OK &&
-	    strcmp(owner, user_id) == 0;
-	cJSON_Delete(m);
-	return same;
+	json_get_string(room, "metadata", &meta);
+	return sessmeta_parse(c->room_prefix, s->room, meta, &m) == 0 &&
+	    strcmp(m.user_id, s->user_id) == 0;
 }
 
 static void
@@ -226,7 +229,7 @@ session_created(struct rq *rq, const struct lk_result *res)
 		rq_reply_lk_error(rq, res, E_UPSTREAM_ERROR);
 		return;
 	}
-	if (!room_is_for_user(res->body, s->user_id)) {
+	if (!room_is_for_user(c, res->body, s)) {
 		rq_reply_error(rq, E_CONFLICT, "this Idempotency-Key was used "
 		    "for another user's session");
 		return;
@@ -264,6 +267,67 @@ h_session_create(struct rq *rq)
 	free(text);
 }
 
+/* --- the live session: looked up, and acted on only when its room
+ * carries session metadata --- */
+
+typedef void (*session_next_fn)(struct rq *, struct session *);
+
+/* The room of the session, from the ListRooms answer res, or NULL after
+ * answering: 404 SESSION_NOT_FOUND when there is no such room or when it
+ * is not a session's (a room of that name without session metadata). */
+static const cJSON *
+session_room(struct rq *rq, const struct session *s,
+    const struct lk_result *res)
+{
+	const cJSON *rooms = NULL, *r;
+	const char *meta = NULL;
+	struct sessmeta m;
+
+	if (res->outcome != LK_OK) {
+		rq_reply_lk_error(rq, res, E_SESSION_NOT_FOUND);
+		return NULL;
+	}
+	json_get_array(res->body, "rooms", &rooms);
+	if ((r = cJSON_GetArrayItem(rooms, 0)) != NULL)
+		json_get_string(r, "metadata", &meta);
+	if (r == NULL || sessmeta_parse(rq_gate(rq)->conf->room_prefix,
+	    s->room, meta, &m) == -1) {
+		rq_reply_error(rq, E_SESSION_NOT_FOUND, "session not found");
+		return NULL;
+	}
+	return r;
+}
+
+static void
+session_listed(struct rq *rq, const struct lk_result *res)
+{
+	struct session *s = rq_state(rq);
+	const cJSON *r;
+
+	if ((r = session_room(rq, s, res)) == NULL)
+		return;
+	if ((s->room_info = cJSON_Duplicate(r, 1)) == NULL)
+		fatal("cJSON_Duplicate failed");
+	s->next(rq, s);
+}
+
+/* Looks the session's room up, then calls next (after answering 404 when
+ * it is no live session). */
+static void
+session_lookup(struct rq *rq, struct session *s, session_next_fn next)
+{
+	cJSON *req, *names;
+
+	s->next = next;
+	req = json_new_object();
+	names = json_new_array();
+	json_append(names, json_new_string(s->room));
+	json_add_item(req, "names", names);
+	rq_lk_call(rq, LK_LIST_ROOMS, NULL, req, session_listed);
+}
+
+/* --- delete --- */
+
 static void
 session_deleted(struct rq *rq, const struct lk_result *res)
 {
@@ -282,21 +346,30 @@ session_deleted(struct rq *rq, const struct lk_result *res)
 	rq_reply_json(rq, 200, o);
 }
 
-void
-h_session_delete(struct rq *rq)
+static void
+session_delete_found(struct rq *rq, struct session *s)
 {
-	struct session *s;
 	cJSON *req;
 
-	if ((s = session_from_path(rq)) == NULL)
-		return;
 	req = json_new_object();
 	json_add_string(req, "room", s->room);
 	rq_lk_call(rq, LK_DELETE_ROOM, s->room, req, session_deleted);
 }
 
+void
+h_session_delete(struct rq *rq)
+{
+	struct session *s;
+
+	if ((s = session_from_path(rq)) == NULL)
+		return;
+	session_lookup(rq, s, session_delete_found);
+}
+
+/* --- get --- */
+
 /* Copies the session fields of the room metadata into o (null when
- * absent or when the metadata is not a session's). */
+ * absent). */
 static void
 add_session_fields(cJSON *o, const cJSON *room)
 {
@@ -348,24 +421,10 @@ session_participants(struct rq *rq, const struct lk_result *res)
 }
 
 static void
-session_listed(struct rq *rq, const struct lk_result *res)
+session_get_found(struct rq *rq, struct session *s)
 {
-	struct session *s = rq_state(rq);
-	const cJSON *rooms = NULL;
 	cJSON *req;
 
-	if (res->outcome != LK_OK) {
-		rq_reply_lk_error(rq, res, E_SESSION_NOT_FOUND);
-		return;
-	}
-	json_get_array(res->body, "rooms", &rooms);
-	if (rooms == NULL || cJSON_GetArraySize(rooms) == 0) {
-		rq_reply_error(rq, E_SESSION_NOT_FOUND, "session not found");
-		return;
-	}
-	s->room_info = cJSON_Duplicate(cJSON_GetArrayItem(rooms, 0), 1);
-	if (s->room_info == NULL)
-		fatal("cJSON_Duplicate failed");
 	req = json_new_object();
 	json_add_string(req, "room", s->room);
 	rq_lk_call(rq, LK_LIST_PARTICIPANTS, s->room, req,
@@ -376,13 +435,85 @@ void
 h_session_get(struct rq *rq)
 {
 	struct session *s;
-	cJSON *req, *names;
 
 	if ((s = session_from_path(rq)) == NULL)
 		return;
+	session_lookup(rq, s, session_get_found);
+}
+
+/* --- the tokens an app key may mint --- */
+
+struct session_token {
+	const char	*room;		/* borrowed from the request */
+	const char	*identity;	/* borrowed from the request */
+	void		(*ok)(struct rq *, void *);
+	void		*arg;		/* ok's; freed with free() */
+};
+
+static void
+session_token_free(void *arg)
+{
+	struct session_token *t = arg;
+
+	free(t->arg);
+	free(t);
+}
+
+static void
+session_token_listed(struct rq *rq, const struct lk_result *res)
+{
+	struct session_token *t = rq_state(rq);
+	const cJSON *rooms = NULL, *r;
+	const char *meta = NULL;
+	struct sessmeta m;
+
+	if (res->outcome != LK_OK) {
+		rq_reply_lk_error(rq, res, E_ROOM_NOT_FOUND);
+		return;
+	}
+	json_get_array(res->body, "rooms", &rooms);
+	if ((r = cJSON_GetArrayItem(rooms, 0)) == NULL) {
+		rq_reply_error(rq, E_ROOM_NOT_FOUND, "session room %s not "
+		    "found", t->room);
+		return;
+	}
+	json_get_string(r, "metadata", &meta);
+	if (sessmeta_parse(rq_gate(rq)->conf->room_prefix, t->room, meta,
+	    &m) == -1) {
+		rq_reply_error(rq, E_PERMISSION_DENIED, "this API key may only "
+		    "mint tokens for session rooms; %s is not one", t->room);
+		return;
+	}
+	if (strcmp(m.user_id, t->identity) != 0) {
+		rq_reply_error(rq, E_PERMISSION_DENIED, "this API key may only "
+		    "mint tokens as the session's user_id");
+		return;
+	}
+	t->ok(rq, t->arg);
+}
+
+void
+session_check_token(struct rq *rq, const char *room, const char *identity,
+    void (*ok)(struct rq *, void *), void *arg)
+{
+	struct session_token *t;
+	cJSON *req, *names;
+
+	t = xcalloc(1, sizeof(*t));
+	t->room = room;
+	t->identity = identity;
+	t->ok = ok;
+	t->arg = arg;
+	rq_hold(rq, t, session_token_free);
+	/* Not even named like a session room: no need to ask LiveKit. */
+	if (!sessmeta_name_is_session(rq_gate(rq)->conf->room_prefix, room)) {
+		rq_reply_error(rq, E_PERMISSION_DENIED, "this API key may only "
+		    "mint tokens for session rooms; %s is not one", room);
+		return;
+	}
 	req = json_new_object();
 	names = json_new_array();
-	json_append(names, json_new_string(s->room));
+	json_append(names, json_new_string(room));
 	json_add_item(req, "names", names);
-	rq_lk_call(rq, LK_LIST_ROOMS, NULL, req, session_listed);
+	rq_lk_call(rq, LK_LIST_ROOMS, NULL, req, session_token_listed);
 }

@@ -3,10 +3,12 @@
  * participant token for a named room.  Accepts LiveKit's standard
  * token-endpoint fields; `identity` is an alias of `participant_identity`.
  *
- * An API key names the identity and may mint for any room name with no
- * LiveKit call: that is the Eloquence app's contract.  A user is always
- * their own `sub`, and gets a token only for a room they may join, which
- * is looked up first (room_check_join, the same check as
+ * An admin API key names the identity and may mint for any room name with
+ * no LiveKit call.  An app API key ships inside the Eloquence app, so it is
+ * public: it gets a token only for a session room, as that session's
+ * user_id (session_check_token, which looks the room up).  A user is
+ * always their own identity, and gets a token only for a room they may
+ * join, which is looked up first (room_check_join, the same check as
  * /api/livekit/rooms/{name}/join).
  */
 #include <stdlib.h>
@@ -127,6 +129,7 @@ token_fields(struct rq *rq, const cJSON *body, struct token_ask *ask)
 void
 token_for_room(struct rq *rq, const char *room, int lookup)
 {
+	const struct principal *p;
 	struct token_ask *ask;
 
 	ask = xcalloc(1, sizeof(*ask));
@@ -135,7 +138,13 @@ token_for_room(struct rq *rq, const char *room, int lookup)
 		free(ask);
 		return;
 	}
-	if (!lookup && rq_principal(rq)->kind != P_USER) {
+	p = rq_principal(rq);
+	if (p->kind == P_API_KEY && !p->admin) {
+		session_check_token(rq, room, ask->jr.identity, token_reply,
+		    ask);
+		return;
+	}
+	if (!lookup && p->kind != P_USER) {
 		token_reply(rq, ask);
 		free(ask);
 		return;

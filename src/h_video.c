@@ -1,8 +1,10 @@
 /*
  * h_video: the Visio-Conf app's video routes under /api/video and its
  * /api/config.  Callers are users signed in through the web login
- * (AUTH_COOKIE: a P_USER principal, the CSRF header checked by the
- * front), so the rooms logic of /api/livekit/rooms applies unchanged:
+ * (AUTH_COOKIE: a P_USER principal of source PS_OIDC, whose identity is
+ * "oidc:<sub>" so that no user JWT's sub is ever taken for it; the CSRF
+ * header checked by the front), so the rooms logic of /api/livekit/rooms
+ * applies unchanged:
  * creating, leaving and the join check are h_rooms.c's, the token is
  * jointoken.c's.  The seed's appId became LiveKit's url; its roomId is
  * the LiveKit room name.

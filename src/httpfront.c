@@ -116,6 +116,8 @@ struct rq {
 	uint32_t		 retry_after;	/* seconds, of a 429 */
 	char			 preflight[128];/* a preflight's methods */
 	int			 lk_method;	/* of call; -1: a probe */
+	int			 envelope;	/* errors in the Voice Chat
+						   app's envelope */
 	uint64_t		 lk_start_us;
 	uint64_t		 t_start_us;
 };
@@ -290,13 +292,8 @@ rq_verror(struct rq *rq, enum api_err e, const char *fmt, va_list ap)
 	char *msg;
 
 	msg = xvasprintf(fmt, ap);
-	o = json_new_object();
-	json_add_string(o, "error", msg);
-	json_add_string(o, "code", apierr_code(e));
-	json_add_int(o, "timestamp", util_wall_s());
-	json_add_string(o, "request_id", rq->id);
-	if (e == E_RATE_LIMITED)
-		json_add_int(o, "retry_after", rq->retry_after);
+	o = apierr_body(e, rq->envelope, msg, rq->id, util_wall_s(),
+	    rq->retry_after);
 	free(msg);
 	rq_reply_json(rq, apierr_status(e), o);
 }
@@ -642,11 +639,8 @@ rq_rl_key(struct rq *rq, char *buf, size_t len)
 	uint8_t addr[16];
 	char ip[CLIENTIP_KEY_MAX];
 
-	if (rq->who.kind == P_API_KEY)
-		snprintf(buf, len, "k:%s", rq->who.name);
-	else if (rq->who.kind == P_USER)
-		snprintf(buf, len, "u:%s", rq->who.name);
-	else {
+	/* The key records the principal's source (auth.h). */
+	if (principal_rl_key(&rq->who, buf, len) == -1) {
 		if (rq_client_addr(rq, addr) == -1)
 			return -1;
 		clientip_key(addr, ip, sizeof(ip));
@@ -940,6 +934,18 @@ rq_who(struct rq *rq, const char **why)
 		return auth_api_key(c, key, &rq->who, why);
 	case AUTH_API_KEY:
 		return auth_api_key(c, key, &rq->who, why);
+	case AUTH_PERSON:
+		if (auth_is_bearer(bearer))
+			return auth_user_jwt(c, bearer, util_wall_s(),
+			    &rq->who, why);
+		if (key != NULL)
+			return auth_api_key(c, key, &rq->who, why);
+		if (rq_header(rq, "Cookie") == NULL) {
+			*why = "missing Authorization: Bearer, X-API-Key or "
+			    "session cookie";
+			return -1;
+		}
+		/* FALLTHROUGH */
 	case AUTH_COOKIE:
 		return websess_authenticate(c, rq_header(rq, "Cookie"),
 		    rq_header(rq, WEBSESS_CSRF_HEADER),
@@ -1008,16 +1014,22 @@ static void
 rq_route(struct rq *rq)
 {
 	const struct evhttp_uri *uri;
+	const struct route *shape;
+	enum router_result r;
 	const char *path;
-	int method, allow;
+	int method, allow, jb;
 
 	method = router_method_from_name(rq->method_name);
 	uri = evhttp_request_get_evhttp_uri(rq->req);
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	if (path == NULL || *path == '\0')
 		path = "/";
-	switch (router_match(rq->front->routes, rq->front->nroutes, method,
-	    path, &rq->match, &allow)) {
+	r = router_match(rq->front->routes, rq->front->nroutes, method, path,
+	    &rq->match, &allow);
+	shape = r == ROUTER_FOUND ? rq->match.route : router_nearest(
+	    rq->front->routes, rq->front->nroutes, path);
+	rq->envelope = shape != NULL && (shape->json_body & RB_ENVELOPE);
+	switch (r) {
 	case ROUTER_NOT_FOUND:
 		rq_reply_error(rq, E_NOT_FOUND, "no such route");
 		return;
@@ -1029,8 +1041,8 @@ rq_route(struct rq *rq)
 	}
 	if (rq_take_body(rq) == -1)
 		return;
-	if (rq->match.route->json_body != 0 &&
-	    (rq->match.route->json_body == 1 || rq->bodylen > 0) &&
+	jb = rq->match.route->json_body & RB_JSON_MASK;
+	if (jb != 0 && (jb == RB_JSON || rq->bodylen > 0) &&
 	    rq_parse_json(rq) == -1)
 		return;
 	if (rq_authenticate(rq) == -1)

@@ -235,6 +235,7 @@ reload(struct runtime *rt)
 	if (rt->opts.dev)
 		add_dev_key(rt, nc);
 	rt->gate.conf = nc;
+	rt->gate.conf_loaded_at = util_wall_s();
 	lkclient_set_conf(rt->gate.lk, nc);
 	httpfront_apply_conf(rt->gate.front);
 	apply_log_level(nc);
@@ -329,6 +330,7 @@ start(struct runtime *rt)
 	g->lk = lkclient_new(g->up, g->conf);
 	g->oidc = oidcprov_new(g->base, g->up);
 	g->started_ms = util_mono_ms();
+	g->conf_loaded_at = util_wall_s();
 	g->metrics = metrics_new(routes, nroutes);
 	if ((g->front = httpfront_new(g, routes, nroutes, &err)) == NULL)
 		fatal("%s", err);

@@ -111,6 +111,12 @@ metrics_inc(struct metrics *m, enum metrics_counter c)
 	m->counters[c]++;
 }
 
+int64_t
+metrics_gauge_value(const struct metrics *m, enum metrics_gauge g)
+{
+	return m->gauges[g];
+}
+
 uint64_t
 metrics_value(const struct metrics *m, enum metrics_counter c)
 {

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth.h"
 #include "b64url.h"
 #include "conf.h"
 #include "crypto.h"
@@ -425,8 +426,9 @@ user_from_claims(const cJSON *claims, struct oidc_user *u)
 	const char *sub = NULL;
 
 	memset(u, 0, sizeof(*u));
+	/* The user's identity will be "oidc:<sub>" (auth.h). */
 	if (json_get_string(claims, "sub", &sub) != JG_OK ||
-	    !valid_identity(sub))
+	    !valid_identity(sub) || strlen(sub) > OIDC_SUB_MAX)
 		return -1;
 	memcpy(u->sub, sub, strlen(sub) + 1);
 	copy_text(claims, "name", u->name, OIDC_NAME_MAX);
@@ -459,7 +461,7 @@ check_claims(const cJSON *claims, const char *client_id, const char *nonce,
 		return OIDC_IDT_BAD;
 	}
 	if (user_from_claims(claims, u) == -1) {
-		*why = "ID token sub is not 1-128 characters of A-Z a-z 0-9 "
+		*why = "ID token sub is not 1-123 characters of A-Z a-z 0-9 "
 		    "_ . @ : -";
 		return OIDC_IDT_BAD;
 	}

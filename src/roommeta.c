@@ -18,6 +18,7 @@
 
 /* created_at is written by us as seconds; keep it exact in a double. */
 #define CREATED_AT_MAX ((1LL << 53) - 1)
+#define KEY_PREFIX_LEN (sizeof(PRINCIPAL_KEY_PREFIX) - 1)
 /* base64url of ROOM_NAME_MAX bytes, rounded up. */
 #define CURSOR_MAX 176
 
@@ -76,6 +77,14 @@ roommeta_read(const cJSON *o, struct roommeta *m)
 	    json_get_string(o, "title", &m->title) == JG_WRONG_TYPE ||
 	    json_get_bool(o, "by_api_key", &m->by_api_key) == JG_WRONG_TYPE)
 		return -1;
+	/* Today's form names an API key "key:<name>"; the old one set
+	 * by_api_key beside the bare name. */
+	if (strncmp(m->created_by, PRINCIPAL_KEY_PREFIX, KEY_PREFIX_LEN) == 0) {
+		m->created_by += KEY_PREFIX_LEN;
+		m->by_api_key = 1;
+		if (*m->created_by == '\0')
+			return -1;
+	}
 	m->call_type = (enum call_type)t;
 	m->created_at = at;
 	return 0;
@@ -97,6 +106,21 @@ roommeta_parse(const char *text, struct roommeta *m)
 	return 0;
 }
 
+/* Adds created_by: an API key as "key:<name>", a user as its identity. */
+static void
+add_created_by(cJSON *o, const struct roommeta *m)
+{
+	char *s;
+
+	if (!m->by_api_key) {
+		json_add_string(o, "created_by", m->created_by);
+		return;
+	}
+	s = xasprintf("%s%s", PRINCIPAL_KEY_PREFIX, m->created_by);
+	json_add_string(o, "created_by", s);
+	free(s);
+}
+
 char *
 roommeta_render(const struct roommeta *m)
 {
@@ -104,9 +128,7 @@ roommeta_render(const struct roommeta *m)
 	char *text;
 
 	o = json_new_object();
-	json_add_string(o, "created_by", m->created_by);
-	if (m->by_api_key)
-		json_add_bool(o, "by_api_key", 1);
+	add_created_by(o, m);
 	json_add_string(o, "call_type", call_type_name(m->call_type));
 	if ((inv = cJSON_Duplicate(m->invited, 1)) == NULL)
 		inv = json_new_array();
@@ -217,7 +239,10 @@ roommeta_room_json(const cJSON *room, const struct roommeta *m)
 	add_string_or_null(o, "title", m != NULL ? m->title : NULL);
 	add_string_or_null(o, "call_type", m != NULL ?
 	    call_type_name(m->call_type) : NULL);
-	add_string_or_null(o, "created_by", m != NULL ? m->created_by : NULL);
+	if (m != NULL)
+		add_created_by(o, m);
+	else
+		json_add_null(o, "created_by");
 	if (m != NULL && (inv = cJSON_Duplicate(m->invited, 1)) == NULL)
 		fatal("cJSON_Duplicate failed");
 	json_add_item(o, "invited", inv != NULL ? inv : json_new_array());

@@ -125,6 +125,41 @@ router_match(const struct route *table, size_t n, int method,
 	return *allow != 0 ? ROUTER_BAD_METHOD : ROUTER_NOT_FOUND;
 }
 
+/* How many leading segments of path pattern matches. */
+static size_t
+shared_segments(const char *pattern, const char *path)
+{
+	size_t pl, sl, n = 0;
+
+	while (*pattern == '/' && *path == '/') {
+		pattern++;
+		path++;
+		pl = seglen(pattern);
+		sl = seglen(path);
+		if (sl == 0 || (*pattern != ':' &&
+		    (pl != sl || memcmp(pattern, path, sl) != 0)))
+			break;
+		n++;
+		pattern += pl;
+		path += sl;
+	}
+	return n;
+}
+
+const struct route *
+router_nearest(const struct route *table, size_t n, const char *path)
+{
+	const struct route *best = NULL;
+	size_t i, k, most = 1;
+
+	for (i = 0; i < n; i++)
+		if ((k = shared_segments(table[i].pattern, path)) > most) {
+			most = k;
+			best = &table[i];
+		}
+	return best;
+}
+
 void
 router_allow_string(int mask, char *buf, size_t len)
 {

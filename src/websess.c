@@ -268,11 +268,12 @@ websess_authenticate(const struct conf *c, const char *header,
 		    "the value of the CSRF cookie)";
 		return -2;
 	}
-	memset(p, 0, sizeof(*p));
-	p->kind = P_USER;
-	p->admin = 0;
-	snprintf(p->name, sizeof(p->name), "%s", s.user.sub);
-	snprintf(p->display, sizeof(p->display), "%s", s.user.name);
+	/* "oidc:<sub>": never the identity of a user JWT's sub. */
+	if (principal_set_user(p, PS_OIDC, s.user.sub, s.user.name) == -1) {
+		explicit_bzero(&s, sizeof(s));
+		*why = "session user id is too long";
+		return -1;
+	}
 	explicit_bzero(&s, sizeof(s));
 	return 0;
 }

@@ -15,6 +15,10 @@
  * Invariants: exactly one answer; never a 500; a 400 calls no LiveKit
  * method; a 200 carries a token that verifies with the LiveKit secret for
  * a valid identity and room; CreateRoom gets the session as metadata.
+ * The caller is an app key, which is public: it gets a token only for a
+ * session room (one ListRooms whose answer holds the session's metadata)
+ * as its user_id, and a session is ended only after ListRooms showed
+ * that metadata; a 403 is the token route's alone.
  */
 #include <string.h>
 
@@ -22,6 +26,7 @@
 #include "handlers.h"
 #include "log.h"
 #include "router.h"
+#include "sessmeta.h"
 #include "token.h"
 #include "validate.h"
 
@@ -129,6 +134,7 @@ check_ok(const struct rq *rq, int route)
 
 	if (route >= 2) {
 		FUZZ_CHECK(util_is_uuid(rq->param));
+		FUZZ_CHECK(rq->ncalls == 2 && rq->calls[0] == LK_LIST_ROOMS);
 		return;
 	}
 	FUZZ_CHECK(json_get_string(rq->reply, "token", &tok) == JG_OK);
@@ -137,8 +143,11 @@ check_ok(const struct rq *rq, int route)
 	FUZZ_CHECK(json_get_string(rq->reply, "room_name", &roomname) ==
 	    JG_OK);
 	check_token(tok, identity, roomname);
-	if (route == 1)
+	if (route == 1) {
+		FUZZ_CHECK(sessmeta_name_is_session(c->room_prefix, roomname));
+		FUZZ_CHECK(rq->ncalls == 1 && rq->calls[0] == LK_LIST_ROOMS);
 		return;
+	}
 	FUZZ_CHECK(json_get_string(rq->reply, "session_id", &id) == JG_OK &&
 	    util_is_uuid(id));
 	FUZZ_CHECK(strncmp(roomname, c->room_prefix,
@@ -157,8 +166,12 @@ check_answer(const struct rq *rq, int route)
 	case 200:
 		check_ok(rq, route);
 		break;
+	case 403:
+		FUZZ_CHECK(route == 1 && rq->ncalls <= 1);
+		/* FALLTHROUGH */
 	case 400:
-		FUZZ_CHECK(rq->ncalls == 0);
+		if (rq->status == 400)
+			FUZZ_CHECK(rq->ncalls == 0);
 		/* FALLTHROUGH */
 	case 404: case 409: case 502: case 503: case 504:
 		FUZZ_CHECK(json_get_string(rq->reply, "code", &code) ==

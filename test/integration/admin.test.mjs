@@ -156,11 +156,25 @@ describe('the admin page', () => {
     const cells = await roomRow('standup').locator('td').allTextContents();
     assert.match(cells[0], /^standup\s*Daily stand-up$/);
     assert.equal(cells[1], 'video');
-    assert.equal(cells[2], 'admin', 'the creator: the admin key\'s name');
+    assert.equal(cells[2], 'key:admin', 'the creator: the admin key, as key:<name>');
     assert.equal(cells[3], '1 / 10', 'participants / max_participants');
     assert.match(cells[4], /^\d+ s$/);
     const audioCells = await roomRow('audio-call').locator('td').allTextContents();
     assert.equal(audioCells[1], 'audio');
+
+    // The Voice Chat app's channels: their name and fill.
+    const general = await adminCall('POST', '/api/channels', { name: 'General', max_users: 5 });
+    assert.equal(general.status, 201, general.text);
+    const room = `channel-${general.json.data.id}`;
+    lk.addParticipant(room, { identity: 'dan' });
+    await page.waitForFunction((n) => {
+      const tr = document.querySelector(`tr[data-room="${n}"]`);
+      return tr && tr.cells[3].textContent === '1 / 5';
+    }, room, { timeout: WAIT_MS });
+    const chCells = await roomRow(room).locator('td').allTextContents();
+    assert.match(chCells[0], /Channel: General$/);
+    assert.equal(chCells[1], 'voice channel');
+    assert.equal(chCells[2], 'admin');
 
     assert.equal(await page.evaluate(() => sessionStorage.getItem('lkgate-admin-key')),
       ADMIN_KEY, 'the key is in the tab\'s sessionStorage');

@@ -93,7 +93,8 @@ describe('LiveKit faults', () => {
   });
 
   it('503 on Twirp unavailable', async () => {
-    lk.failNext('DeleteRoom',
+    // Ending a session looks its room up first.
+    lk.failNext('ListRooms',
       { status: 503, code: 'unavailable', msg: 'no response from servers' });
     const res = await request(
       `${gw.url}/api/sessions/00000000-0000-4000-8000-000000000001`,

@@ -58,8 +58,23 @@ function call(gw, method, path,
 
 const createSession = (gw, key, user = 'u1') =>
   call(gw, 'POST', '/api/sessions', { key, body: { user_id: user } });
-const mintToken = (gw, key, headers) => call(gw, 'POST', '/livekit/token',
-  { key, headers, body: { room_name: 'r1', participant_identity: 'u1' } });
+// An app key mints only for a session room, as its user: one made here
+// in LiveKit as lkgate makes them (no create, which has its own limit).
+const SESSION_ID = '0b1c2d3e-4f50-4a6b-8c7d-8e9fa0b1c2d3';
+const SESSION_ROOM = `eloquence-${SESSION_ID}`;
+function sessionRoom() {
+  if (lk.rooms.has(SESSION_ROOM)) return;
+  lk.addParticipant(SESSION_ROOM, { identity: 'agent', kind: 'AGENT' });
+  lk.rooms.get(SESSION_ROOM).room.metadata = JSON.stringify({
+    session_id: SESSION_ID, user_id: 'u1', language: null, scenario_id: null,
+    goal: null, agent_profile_id: null, is_multi_agent: false, created_at: 1764284400,
+  });
+}
+const mintToken = (gw, key, headers) => {
+  sessionRoom();
+  return call(gw, 'POST', '/livekit/token',
+    { key, headers, body: { room_name: SESSION_ROOM, participant_identity: 'u1' } });
+};
 
 function rateHeaders(res) {
   return {

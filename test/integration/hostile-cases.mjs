@@ -14,6 +14,13 @@
 export const KEY = 'hostile-app-key-0123456789';
 export const ADMIN_KEY = 'hostile-admin-key-0123456789';
 export const UUID = '550e8400-e29b-41d4-a716-446655440000';
+export const USER_JWT_SECRET = 'hostile-user-jwt-secret-of-32-characters';
+// A room named like a session's that lkgate did not make (no session
+// metadata): the test creates it in LiveKit before the cases run.
+export const FOREIGN_SESSION_ID = '9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d';
+export const FOREIGN_SESSION_ROOM = `eloquence-${FOREIGN_SESSION_ID}`;
+
+import { createHmac } from 'node:crypto';
 
 const CRLF = '\r\n';
 
@@ -45,6 +52,11 @@ const jwt = (header, payload, sig = 'c2lnbmF0dXJl') =>
   `${b64(JSON.stringify(header))}.${b64(JSON.stringify(payload))}.${sig}`;
 const goodShape = jwt({ alg: 'HS256', typ: 'JWT' },
   { sub: 'u', exp: 4102444800 });
+// A user JWT with a valid signature.
+function signed(payload) {
+  const input = `${b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64(JSON.stringify(payload))}`;
+  return `${input}.${createHmac('sha256', USER_JWT_SECRET).update(input).digest('base64url')}`;
+}
 const tokenBody = '{"room_name":"r1","identity":"u"}';
 // A token request without an API key but with this Authorization header.
 const bearer = (value) => req('POST /api/livekit/token HTTP/1.1',
@@ -243,8 +255,9 @@ export const cases = [
     send: req('POST /api/sessions HTTP/1.1', [HOST, JSON_CT, AUTH,
       'Content-Length: 15, 15'], '{"user_id":"u"}', { length: false }),
     expect: 400 },
+  // (The admin key: it mints for any room; the app key only for sessions.)
   { name: 'chunked body',
-    send: req('POST /api/livekit/token HTTP/1.1', [HOST, JSON_CT, AUTH,
+    send: req('POST /api/livekit/token HTTP/1.1', [HOST, JSON_CT, ADMIN,
       'Transfer-Encoding: chunked'],
     `${tokenBody.length.toString(16)}\r\n${tokenBody}\r\n0\r\n\r\n`,
     { length: false }), expect: 200 },
@@ -496,6 +509,36 @@ export const cases = [
   { name: 'participant_attributes with a null value', send: token(
     '{"room_name":"r","identity":"u","participant_attributes":{"a":null}}'),
   expect: 400 },
+
+  // --- the public app key and principals of other sources ---
+  { name: 'app key: token for a room that is no session room',
+    send: token('{"room_name":"alices-room","identity":"alice"}'), expect: 403 },
+  { name: 'app key: legacy token for a room that is no session room',
+    send: post('/livekit/token', '{"room_name":"alices-room","identity":"alice"}'),
+    expect: 403 },
+  { name: 'app key: token for a session-named room that does not exist',
+    send: token(`{"room_name":"eloquence-${UUID}","identity":"u"}`), expect: 404 },
+  { name: 'app key: token for a session-named room without session metadata',
+    send: token(`{"room_name":"${FOREIGN_SESSION_ROOM}","identity":"u"}`),
+    expect: 403 },
+  { name: 'app key: rooms route', send: getKey('/api/livekit/rooms'), expect: 403 },
+  { name: 'session GET of a session-named room without session metadata',
+    send: getKey(`/api/sessions/${FOREIGN_SESSION_ID}`), expect: 404 },
+  { name: 'session DELETE of a session-named room without session metadata',
+    send: req(`DELETE /api/sessions/${FOREIGN_SESSION_ID} HTTP/1.1`, [HOST, AUTH]),
+    expect: 404 },
+  { name: 'legacy end of a session-named room without session metadata',
+    send: post(`/api/session/${FOREIGN_SESSION_ID}/end`, ''), expect: 404 },
+  { name: 'Bearer JWT, validly signed, whose sub poses as a web-login user',
+    send: bearer(`Bearer ${signed({ sub: 'oidc:alice', exp: 4102444800 })}`),
+    expect: 401 },
+  { name: 'Bearer JWT, validly signed, whose sub poses as an API key',
+    send: bearer(`Bearer ${signed({ sub: 'key:ops', exp: 4102444800 })}`),
+    expect: 401 },
+  { name: 'Bearer JWT, validly signed, an ordinary sub (sanity)',
+    send: req('POST /api/livekit/token HTTP/1.1', [HOST, JSON_CT,
+      `Authorization: Bearer ${signed({ sub: 'alice', exp: 4102444800 })}`],
+    '{"room_name":"no-such-room"}'), expect: 404 },
 
   // --- credentials: tampered and oversized ---
   { name: 'X-API-Key of 10 KiB', send: req(`GET /api/sessions/${UUID} HTTP/1.1`,

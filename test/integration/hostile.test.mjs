@@ -9,7 +9,9 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { startEmulator } from '../emulator/emulator.mjs';
 import { request, startLkgate } from './lib.mjs';
-import { ADMIN_KEY, KEY, cases } from './hostile-cases.mjs';
+import {
+  ADMIN_KEY, FOREIGN_SESSION_ROOM, KEY, USER_JWT_SECRET, cases,
+} from './hostile-cases.mjs';
 
 const LK_KEY = 'APIhostile';
 const LK_SECRET = 'hostile-livekit-secret-of-32-characters';
@@ -75,9 +77,10 @@ before(async () => {
       LIVEKIT_API_KEY: LK_KEY,
       LIVEKIT_API_SECRET: LK_SECRET,
       LKGATE_API_KEYS: `hostile:${KEY},ops:${ADMIN_KEY}:admin`,
-      LKGATE_USER_JWT_SECRET: 'hostile-user-jwt-secret-of-32-characters',
+      LKGATE_USER_JWT_SECRET: USER_JWT_SECRET,
     },
   });
+  lk.addParticipant(FOREIGN_SESSION_ROOM, { identity: 'someone' });
 });
 
 after(async () => {
@@ -152,6 +155,10 @@ describe('slow-loris clients', () => {
 });
 
 describe('afterwards', () => {
+  it('the session-named room without session metadata was not deleted', () => {
+    assert.ok(lk.rooms.has(FOREIGN_SESSION_ROOM));
+  });
+
   it('lkgate is alive and answers /health', async () => {
     const res = await request(`${gw.url}/health`, { agent: false });
     assert.equal(res.status, 200);

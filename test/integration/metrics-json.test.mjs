@@ -144,7 +144,7 @@ describe('who may read the metrics', () => {
     for (const w of ['app', 'alice']) {
       assertEnvelopeError(await get(gw, '/api/metrics/summary', who[w]), 403, 'PERMISSION_DENIED');
     }
-    assert.equal((await get(gw, '/api/metrics/health', {})).status, 401);
+    assertEnvelopeError(await get(gw, '/api/metrics/health', {}), 401, 'UNAUTHORIZED');
   });
 });
 

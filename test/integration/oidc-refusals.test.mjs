@@ -283,6 +283,11 @@ describe('refused logins, each with no session created', () => {
     refused((await loginWith(() => rs(idClaims('n'.repeat(43))))).res, 401, /nonce/);
   });
 
+  it('an ID token whose sub is too long to be oidc:<sub> (124 bytes)', async () => {
+    refused((await loginWith((n) => rs(idClaims(n, { sub: 's'.repeat(124) })))).res, 401,
+      /sub is not 1-123 characters/);
+  });
+
   it('an expired ID token', async () => {
     refused((await loginWith((n) => rs(idClaims(n, { exp: now() - 60 })))).res, 401,
       /expired/);
@@ -411,7 +416,8 @@ describe('rooms through the video routes', () => {
     assert.deepEqual(created.json.room.invited, ['ana']);
     const tok = await post(lea, '/api/video/token', { roomId: name });
     assert.equal(tok.status, 200, tok.text);
-    assert.equal((await new TokenVerifier(LK_KEY, LK_SECRET).verify(tok.json.token)).sub, 'lea.dupont');
+    assert.equal((await new TokenVerifier(LK_KEY, LK_SECRET).verify(tok.json.token)).sub,
+      'oidc:lea.dupont', 'a web-login user is oidc:<sub> in LiveKit');
     assert.equal((await post(max, `/api/video/room/${name}/join`)).status, 403);
     assert.equal((await post(max, '/api/video/token', { roomId: name })).status, 403);
     assert.equal((await post(lea, '/api/video/token', { roomId: 'bad name' })).status, 400);

@@ -153,23 +153,25 @@ describe('the web login with a real OpenID Connect provider, in Chromium', () =>
     const created = await pageCall('POST', '/api/video/room/create', { title: 'Point hebdo' });
     assert.equal(created.status, 201, JSON.stringify(created.json));
     room = created.json.room;
-    assert.equal(room.created_by, USER);
+    // A web-login user is oidc:<sub> in rooms and LiveKit tokens (lkgate(8)).
+    assert.equal(room.created_by, `oidc:${USER}`);
     assert.equal(room.title, 'Point hebdo');
 
     const tok = await pageCall('POST', '/api/video/token', { roomId: room.name });
     assert.equal(tok.status, 200, JSON.stringify(tok.json));
     assert.equal(tok.json.roomId, room.name);
-    assert.equal(tok.json.identity, USER);
+    assert.equal(tok.json.identity, `oidc:${USER}`);
     assert.equal(tok.json.url, `ws://127.0.0.1:${lk.port}`);
     const claims = await new TokenVerifier(LK_KEY, LK_SECRET).verify(tok.json.token);
-    assert.equal(claims.sub, USER);
+    assert.equal(claims.sub, `oidc:${USER}`);
     assert.equal(claims.name, 'Zoé Martin');
     assert.equal(claims.video.room, room.name);
     assert.equal(claims.video.roomJoin, true);
 
     const join = await pageCall('POST', `/api/video/room/${room.name}/join`);
     assert.equal(join.status, 200, JSON.stringify(join.json));
-    assert.equal((await new TokenVerifier(LK_KEY, LK_SECRET).verify(join.json.token)).sub, USER);
+    assert.equal((await new TokenVerifier(LK_KEY, LK_SECRET).verify(join.json.token)).sub,
+      `oidc:${USER}`);
 
     const leave = await pageCall('POST', `/api/video/room/${room.name}/leave`);
     assert.equal(leave.status, 200, JSON.stringify(leave.json));

@@ -268,7 +268,8 @@ describe('admins and API keys', () => {
     await create('admin', { name: 'r-ops', participants: ['root'] });
     const own = await rooms('admin', '?all=false');
     assert.deepEqual(own.json.rooms.map((r) => r.name), ['r-ops']);
-    assert.equal(own.json.rooms[0].created_by, 'ops');
+    assert.equal(own.json.rooms[0].created_by, 'key:ops',
+      'an API key is recorded as key:<name>');
     const rootOwn = await rooms('root', '?all=false');
     assert.deepEqual(rootOwn.json.rooms.map((r) => r.name), ['r-ops'],
       'invited counts as own');
@@ -306,10 +307,10 @@ describe('admins and API keys', () => {
     assert.equal(lk.calls.length, 0, 'no LiveKit call');
   });
 
-  it('an app key still mints for any room name without a LiveKit call',
+  it('an admin key still mints for any room name without a LiveKit call',
     async () => {
       lk.calls.length = 0;
-      const res = await api('app', 'POST', '/api/livekit/token',
+      const res = await api('admin', 'POST', '/api/livekit/token',
         { room_name: 'no-such-room', identity: 'guest1' });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.json.identity, 'guest1');
@@ -322,6 +323,88 @@ describe('admins and API keys', () => {
     const bad = await request(`${gw.url}/api/livekit/rooms`,
       { headers: { Authorization: `Bearer ${userJwt('alice')}x` } });
     assertError(bad, 401, 'UNAUTHORIZED');
+  });
+});
+
+// The app key ships inside the mobile app: anyone may hold it.
+describe('an app key mints tokens only for session rooms, as their user', () => {
+  const tokenAs = (who, room, identity, path = '/api/livekit/token') =>
+    api(who, 'POST', path, { room_name: room, participant_identity: identity });
+  let session;
+  let aliceRoom;
+
+  before(async () => {
+    lk.reset();
+    const s = await api('app', 'POST', '/api/sessions', { user_id: 'user123' });
+    assert.equal(s.status, 200, s.text);
+    session = s.json;
+    const r = await create('alice', { participants: ['bob'] });
+    assert.equal(r.status, 201, r.text);
+    aliceRoom = r.json.room.name;
+  });
+
+  it('the issue scenario: no token for Alice\'s room, as Alice or anyone', async () => {
+    for (const path of ['/api/livekit/token', '/livekit/token']) {
+      for (const id of ['alice', 'bob', 'mallory']) {
+        assertError(await tokenAs('app', aliceRoom, id, path), 403,
+          'PERMISSION_DENIED');
+      }
+    }
+  });
+
+  it('its session room, as the session\'s user_id: 200, a valid token', async () => {
+    for (const path of ['/api/livekit/token', '/livekit/token']) {
+      const res = await tokenAs('app', session.room_name, 'user123', path);
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.json.identity, 'user123');
+      const claims = await new TokenVerifier(LK_KEY, LK_SECRET).verify(res.json.token);
+      assert.equal(claims.sub, 'user123');
+      assert.equal(claims.video.room, session.room_name);
+    }
+  });
+
+  it('the session room as another identity: 403', async () => {
+    for (const path of ['/api/livekit/token', '/livekit/token']) {
+      assertError(await tokenAs('app', session.room_name, 'alice', path), 403,
+        'PERMISSION_DENIED', 'user_id');
+    }
+  });
+
+  it('a room lkgate did not create, existing or not: 403, asking LiveKit nothing', async () => {
+    lk.addParticipant('foreign-call', { identity: 'x' });
+    lk.calls.length = 0;
+    for (const room of ['foreign-call', 'no-such-room', 'room-x']) {
+      assertError(await tokenAs('app', room, 'x'), 403, 'PERMISSION_DENIED');
+    }
+    assert.equal(lk.calls.length, 0, 'not a session room by name: no LiveKit call');
+  });
+
+  it('a session-named room without session metadata: 403; with a user room\'s: 403', async () => {
+    const bare = 'eloquence-11111111-2222-4333-8444-555555555555';
+    lk.addParticipant(bare, { identity: 'user123' });
+    assertError(await tokenAs('app', bare, 'user123'), 403, 'PERMISSION_DENIED');
+    const posing = 'eloquence-21111111-2222-4333-8444-555555555555';
+    lk.addParticipant(posing, { identity: 'x' });
+    lk.rooms.get(posing).room.metadata = JSON.stringify({
+      created_by: 'user123', call_type: 'video', invited: [], created_at: 1, title: null });
+    assertError(await tokenAs('app', posing, 'user123'), 403, 'PERMISSION_DENIED');
+    const copied = 'eloquence-31111111-2222-4333-8444-555555555555';
+    lk.addParticipant(copied, { identity: 'x' });
+    lk.rooms.get(copied).room.metadata = lk.rooms.get(session.room_name).room.metadata;
+    assertError(await tokenAs('app', copied, 'user123'), 403, 'PERMISSION_DENIED',
+      'not one');
+  });
+
+  it('a session room that does not exist: 404', async () => {
+    assertError(await tokenAs('app', 'eloquence-41111111-2222-4333-8444-555555555555',
+      'user123'), 404, 'ROOM_NOT_FOUND');
+  });
+
+  it('an admin key mints for any room, session or not', async () => {
+    for (const room of [aliceRoom, session.room_name, 'foreign-call']) {
+      const res = await tokenAs('admin', room, 'helper');
+      assert.equal(res.status, 200, res.text);
+    }
   });
 });
 

@@ -2,9 +2,13 @@
 // LiveKit Twirp emulator, tokens judged by the official livekit-server-sdk.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startEmulator } from '../emulator/emulator.mjs';
 import {
-  AccessToken, TokenVerifier, decodeJwt, request, startLkgate,
+  AccessToken, TokenVerifier, decodeJwt, freePort, lkgateBin, request, startLkgate,
 } from './lib.mjs';
 
 const LK_KEY = 'APIgatewaytest';
@@ -193,18 +197,115 @@ describe('legacy routes', () => {
     assert.equal(again.json.code, 'SESSION_NOT_FOUND');
   });
 
-  it('mints a token at /livekit/token with the API key', async () => {
+  it('mints a token at /livekit/token with the API key, for its session', async () => {
+    const s = (await post('/api/session/start', FLUTTER_BODY)).json;
     const res = await post('/livekit/token',
-      { room_name: 'practice-room', participant_identity: 'user9',
+      { room_name: s.room_name, participant_identity: 'user123',
         participant_name: 'Nine' });
     assert.equal(res.status, 200, res.text);
     const claims = await new TokenVerifier(LK_KEY, LK_SECRET)
       .verify(res.json.token);
-    assert.equal(claims.sub, 'user9');
+    assert.equal(claims.sub, 'user123');
     assert.equal(claims.name, 'Nine');
-    assert.equal(claims.video.room, 'practice-room');
+    assert.equal(claims.video.room, s.room_name);
     assert.equal(res.json.participant_token, res.json.token);
     assert.equal(res.json.server_url, res.json.url);
+    const other = await post('/livekit/token',
+      { room_name: 'practice-room', participant_identity: 'user9' });
+    assert.equal(other.status, 403, other.text);
+    assert.equal(other.json.code, 'PERMISSION_DENIED');
+  });
+});
+
+// The session routes take the app key, which is public: they must never
+// reach a room that is not a session's, whatever its name.
+describe('session routes act only on rooms with session metadata', () => {
+  const ID = '7d1e2f30-4a5b-4c6d-8e7f-8091a2b3c4d5';
+  const ROOM = `eloquence-${ID}`;
+  const routes = [
+    ['GET', `/api/sessions/${ID}`],
+    ['DELETE', `/api/sessions/${ID}`],
+    ['POST', `/api/session/${ID}/end`],
+  ];
+
+  async function refusedAll(what) {
+    for (const [method, path] of routes) {
+      const res = await call(method, path);
+      assert.equal(res.status, 404, `${what}: ${method} ${path}: ${res.text}`);
+      assert.equal(res.json.code, 'SESSION_NOT_FOUND');
+    }
+    assert.ok(lk.rooms.has(ROOM), `${what}: the room is still there`);
+    assert.equal(callsOf('DeleteRoom').length, 0, `${what}: nothing deleted`);
+  }
+
+  it('a session-named room without metadata: 404, not deleted', async () => {
+    lk.reset();
+    lk.addParticipant(ROOM, { identity: 'someone' });
+    await refusedAll('no metadata');
+  });
+
+  it('a session-named room with a video-call room\'s metadata: 404', async () => {
+    lk.reset();
+    lk.addParticipant(ROOM, { identity: 'someone' });
+    lk.rooms.get(ROOM).room.metadata = JSON.stringify({ created_by: 'alice',
+      call_type: 'video', invited: [], created_at: 1, title: null });
+    await refusedAll('gateway metadata');
+  });
+
+  it('another session\'s metadata copied under this name: 404', async () => {
+    lk.reset();
+    const s = (await post('/api/sessions', FLUTTER_BODY)).json;
+    lk.addParticipant(ROOM, { identity: 'someone' });
+    lk.rooms.get(ROOM).room.metadata = lk.rooms.get(s.room_name).room.metadata;
+    lk.calls.length = 0;
+    await refusedAll('copied metadata');
+  });
+
+  it('a room lkgate made for a session works as before', async () => {
+    lk.reset();
+    const s = (await post('/api/sessions', FLUTTER_BODY)).json;
+    const get = await call('GET', `/api/sessions/${s.session_id}`);
+    assert.equal(get.status, 200, get.text);
+    const del = await call('DELETE', `/api/sessions/${s.session_id}`);
+    assert.equal(del.status, 200, del.text);
+  });
+});
+
+describe('a room_prefix that could name other rooms is refused', () => {
+  const base = { PATH: process.env.PATH, LKGATE_CONFIG: '',
+    LIVEKIT_URL: 'ws://127.0.0.1:7880', LIVEKIT_API_KEY: 'k', LIVEKIT_API_SECRET: 's' };
+
+  for (const [prefix, pattern] of [['room-', /room_prefix \(room-\) must not overlap room-/],
+    ['r', /room_prefix \(r\) must not overlap room-/],
+    ['room-eloquence-', /must not overlap room-/]]) {
+    it(`${prefix}: at start-up and by lkgate -n`, async () => {
+      const port = await freePort();
+      for (const args of [['-n'], []]) {
+        const r = spawnSync(lkgateBin(), args, { env: { ...base,
+          LKGATE_LISTEN: `127.0.0.1:${port}`, LKGATE_ROOM_PREFIX: prefix },
+        encoding: 'utf8', timeout: 5000 });
+        assert.equal(r.status, 1, `${args}: ${r.stderr}`);
+        assert.match(r.stderr, pattern);
+      }
+    });
+  }
+
+  it('an empty one, from the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lkgate-'));
+    const f = join(dir, 'prefix.conf');
+    writeFileSync(f, 'room_prefix = ""\n');
+    const r = spawnSync(lkgateBin(), ['-n', '-f', f], { env: base, encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /room_prefix must not be empty/);
+  });
+
+  it('the default and a distinct one load', () => {
+    for (const prefix of [undefined, 'rooms-']) {
+      const env = { ...base };
+      if (prefix) env.LKGATE_ROOM_PREFIX = prefix;
+      const r = spawnSync(lkgateBin(), ['-n'], { env, encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+    }
   });
 });
 

@@ -180,11 +180,13 @@ describe('user JWTs that are accepted', () => {
       { room_name: ROOM, participant_identity: SUB }));
   });
 
-  it('an API key still works on the same route', async () => {
-    const res = await tokenCall({ 'X-API-Key': APP_KEY },
-      { room_name: 'any-room', participant_identity: 'someone' });
-    assert.equal(res.status, 200, res.text);
-    assert.equal(res.json.identity, 'someone');
+  it('an app key on the same route: not for a user\'s room', async () => {
+    for (const identity of [SUB, 'someone']) {
+      const res = await tokenCall({ 'X-API-Key': APP_KEY },
+        { room_name: ROOM, participant_identity: identity });
+      assert.equal(res.status, 403, res.text);
+      assert.equal(res.json.code, 'PERMISSION_DENIED');
+    }
   });
 });
 
@@ -247,6 +249,13 @@ describe('user JWTs that are refused with 401 before any LiveKit call', () => {
       'token sub is not a valid identity'],
     ['a numeric sub', () => hs256({ sub: 42 }),
       'token sub is not a valid identity'],
+    // Identities of other sources: a JWT may not pose as their users.
+    ['a sub posing as a web-login user', () => hs256({ sub: 'oidc:zoe' }),
+      'token sub must not begin with oidc:, guest: or key: (reserved for other sign-ins)'],
+    ['an RS256 sub posing as a guest', () => rs256({ sub: 'guest:g1' }),
+      'token sub must not begin with oidc:, guest: or key: (reserved for other sign-ins)'],
+    ['a sub posing as an API key', () => es256({ sub: 'key:urbania' }),
+      'token sub must not begin with oidc:, guest: or key: (reserved for other sign-ins)'],
   ];
   for (const [name, make, reason] of cases) {
     it(name, async () => {

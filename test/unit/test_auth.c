@@ -440,6 +440,85 @@ test_sub(const struct conf *c)
 	free(longsub);
 }
 
+/* A sub another source's identities begin with is refused: a JWT may not
+ * pose as a web-login user, a guest or an API key. */
+static void
+test_reserved_sub(const struct conf *c)
+{
+	static const char *const subs[] = { "oidc:alice", "guest:g1",
+	    "key:ops" };
+	static const char *const want = "token sub must not begin with "
+	    "oidc:, guest: or key: (reserved for other sign-ins)";
+	struct principal p;
+	const char *why;
+	size_t i;
+	char *cl, *h;
+
+	for (i = 0; i < NELEM(subs); i++) {
+		cl = claims(subs[i], "");
+		refused(c, cl, want, subs[i]);
+		free(cl);
+	}
+	cl = claims("OIDC:alice", "");
+	accepted(c, cl, "the prefixes are case-sensitive");
+	free(cl);
+	cl = claims("alice:oidc", "");
+	h = bearer(cl);
+	is_int(try(c, h, &p, &why), 0, "a colon elsewhere is fine");
+	is_str(p.name, "alice:oidc", "a JWT user's identity is its sub");
+	is_int(p.source, PS_USER_JWT, "source: user JWT");
+	free(h);
+	free(cl);
+}
+
+/* Web-login users and guests get their source's prefix; rate-limit keys
+ * carry the source. */
+static void
+test_principal_sources(void)
+{
+	struct principal p;
+	char key[PRINCIPAL_KEY_MAX], id[OIDC_SUB_MAX + 2];
+	const char *why;
+	struct conf *c;
+	char *err = NULL;
+
+	is_int(principal_set_user(&p, PS_OIDC, "alice", "Alice"), 0, "oidc");
+	is_str(p.name, "oidc:alice", "web login: oidc:<sub>");
+	is_str(p.display, "Alice", "web login: display name");
+	is_int(p.kind, P_USER, "web login: a user");
+	principal_rl_key(&p, key, sizeof(key));
+	is_str(key, "o:oidc:alice", "web login: rate-limit key");
+	principal_set_user(&p, PS_USER_JWT, "alice", NULL);
+	principal_rl_key(&p, key, sizeof(key));
+	is_str(key, "u:alice", "user JWT: rate-limit key");
+	principal_set_user(&p, PS_GUEST, "g1", NULL);
+	is_str(p.name, "guest:g1", "guest: guest:<id>");
+	principal_rl_key(&p, key, sizeof(key));
+	is_str(key, "g:guest:g1", "guest: rate-limit key");
+	memset(id, 'a', OIDC_SUB_MAX);
+	id[OIDC_SUB_MAX] = '\0';
+	is_int(principal_set_user(&p, PS_OIDC, id, NULL), 0,
+	    "web login: a sub of 123 bytes fits");
+	is_int((long long)strlen(p.name), IDENTITY_MAX, "in 128 bytes");
+	id[OIDC_SUB_MAX] = 'a';
+	id[OIDC_SUB_MAX + 1] = '\0';
+	is_int(principal_set_user(&p, PS_OIDC, id, NULL), -1,
+	    "web login: a sub of 124 bytes does not");
+	ok(p.kind == P_ANONYMOUS && p.name[0] == '\0', "nothing left");
+	is_int(principal_rl_key(&p, key, sizeof(key)), -1,
+	    "anonymous: no principal key");
+	if ((c = load(NULL, &err)) == NULL) {
+		ok(0, "load: %s", err);
+		free(err);
+		return;
+	}
+	is_int(auth_api_key(c, APPKEY, &p, &why), 0, "the app key");
+	is_int(p.source, PS_API_KEY, "source: API key");
+	principal_rl_key(&p, key, sizeof(key));
+	is_str(key, "k:app", "API key: rate-limit key");
+	conf_free(c);
+}
+
 /* The display name of a token with the given extra claims. */
 static void
 display_is(const struct conf *c, const char *extra, const char *want,
@@ -631,10 +710,12 @@ main(void)
 	test_times(c);
 	test_claims_checked(c);
 	test_sub(c);
+	test_reserved_sub(c);
 	test_display(c);
 	test_admin(c);
 	test_refused_tokens(c);
 	conf_free(c);
 	test_no_user_keys();
+	test_principal_sources();
 	return tap_done();
 }

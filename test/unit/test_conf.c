@@ -235,7 +235,7 @@ test_file_syntax(void)
 	    "livekit_api_key=API#key\n"
 	    "\tlivekit_api_secret = \"" SECRET "\"\r\n"
 	    "log_level = \"debug\"  # quoted\n"
-	    "room_prefix = \"\"\n"
+	    "room_prefix = \"sess-\"\n"
 	    "api_keys = a:" KEY1 ", b:" KEY2 ":admin\n"
 	    "api_keys = c:" KEY3 ":app\n"
 	    "api_keys =\n"
@@ -255,7 +255,7 @@ test_file_syntax(void)
 	is_str(c->log_level, "debug", "file: quoted value unquoted");
 	is_str(c->livekit_api_key, "API#key",
 	    "file: '#' inside a word is kept");
-	is_str(c->room_prefix, "", "file: an empty quoted value");
+	is_str(c->room_prefix, "sess-", "file: a quoted name");
 	is_int((long long)c->napi_keys, 3, "file: api_keys repeat and split");
 	if (c->napi_keys == 3) {
 		is_str(c->api_keys[0].name, "a", "file: key 1 name");
@@ -269,6 +269,34 @@ test_file_syntax(void)
 	}
 	is_int((long long)c->nagent_profiles, 3, "file: three profiles");
 	conf_free(c);
+}
+
+/* A session prefix that could name other rooms is refused. */
+static void
+test_room_prefix(void)
+{
+	struct conf *c;
+	char *err = NULL;
+
+	load_fails("room_prefix = \"\"\n", 0, prod_env,
+	    "room_prefix must not be empty: session routes would then name "
+	    "every room", "room_prefix: an empty quoted value");
+	load_fails("room_prefix = room-\n", 0, prod_env,
+	    "room_prefix (room-) must not overlap room-, the prefix of the "
+	    "room names lkgate generates: one is a prefix of the other",
+	    "room_prefix: room-");
+	load_fails("room_prefix = r\n", 0, prod_env,
+	    "room_prefix (r) must not overlap room-, the prefix of the room "
+	    "names lkgate generates: one is a prefix of the other",
+	    "room_prefix: a prefix of room-");
+	load_fails("room_prefix = room-s-\n", 0, prod_env,
+	    "room_prefix (room-s-) must not overlap room-, the prefix of the "
+	    "room names lkgate generates: one is a prefix of the other",
+	    "room_prefix: room- is a prefix of it");
+	c = load("room_prefix = rooms-\n", 0, prod_env, &err);
+	ok(c != NULL, "room_prefix: rooms- does not overlap room-");
+	conf_free(c);
+	free(err);
 }
 
 static void
@@ -786,6 +814,40 @@ test_timeouts(void)
 	conf_free(c);
 }
 
+/* Channels: defaults, and a prefix that could take a session for a
+ * channel refused. */
+static void
+test_channels(void)
+{
+	struct conf *c;
+	char *err = NULL;
+
+	c = load(NULL, 0, prod_env, &err);
+	ok(c != NULL, "channels: defaults load");
+	if (c != NULL) {
+		is_str(c->channel_prefix, "channel-", "channels: prefix");
+		is_int(c->channel_max_users, 10, "channels: max users");
+		is_int(c->channel_empty_timeout, 86400, "channels: empty");
+		is_int(c->audio_channels, 1, "channels: audio channels");
+		is_int(c->audio_bitrate, 48000, "channels: audio bitrate");
+		is_int(c->audio_dtx, 1, "channels: dtx");
+		is_int(c->audio_red, 1, "channels: red");
+	}
+	conf_free(c);
+	load_fails("room_prefix = chan\n", 0, prod_env,
+	    "room_prefix (chan) and channel_prefix (channel-) must not be "
+	    "prefixes of each other", "channels: room prefix of channels");
+	load_fails("channel_prefix = eloquence-x\n", 0, prod_env,
+	    "room_prefix (eloquence-) and channel_prefix (eloquence-x) must "
+	    "not be prefixes of each other", "channels: channels in rooms");
+	load_fails("channel_prefix = \"\"\n", 0, prod_env,
+	    "FILE:1: channel_prefix: \"\" is not 1-64 characters of A-Z a-z "
+	    "0-9 _ . -", "channels: empty prefix refused");
+	load_fails("channel_max_users = 1001\n", 0, prod_env,
+	    "FILE:1: channel_max_users: 1001 is too large (1..1000)",
+	    "channels: max users bounded");
+}
+
 /* Loads each bad configuration; no message may hold a secret. */
 static void
 test_no_secrets_in_errors(void)
@@ -915,6 +977,8 @@ test_foreach(void)
 		"room_prefix",
 		"room_empty_timeout", "room_departure_timeout",
 		"room_max_participants", "agent_profiles",
+		"channel_prefix", "channel_max_users", "channel_empty_timeout",
+		"audio_channels", "audio_bitrate", "audio_dtx", "audio_red",
 		"upstream_timeout_ms", "upstream_connect_timeout_ms",
 		"upstream_max_connections", "request_timeout_ms",
 		"max_body_bytes", "max_header_bytes", "max_inflight",
@@ -967,6 +1031,7 @@ main(void)
 	test_required();
 	test_file_syntax();
 	test_file_errors();
+	test_room_prefix();
 	test_env_overrides();
 	test_ranges();
 	test_values();
@@ -975,6 +1040,7 @@ main(void)
 	test_profiles();
 	test_secret_file();
 	test_timeouts();
+	test_channels();
 	test_no_secrets_in_errors();
 	test_match();
 	test_foreach();

@@ -401,10 +401,69 @@ test_cursor(void)
 		is_int(roomlist_cursor_parse(bad[i], out), -1, bad[i]);
 }
 
+/* created_by and invited record the source: a web login's user is not
+ * the user JWT's of the same sub; API keys read in both forms. */
+static void
+test_sources(void)
+{
+	static const char *const inv[] = { PRINCIPAL_OIDC_PREFIX "bob", NULL };
+	static const char *const old_key = "{\"created_by\":\"ops\","
+	    "\"by_api_key\":true,\"call_type\":\"video\",\"invited\":[],"
+	    "\"created_at\":1,\"title\":null}";
+	struct principal jwt_alice, web_alice, jwt_bob, web_bob;
+	struct principal admin = apikey("ops", 1), ops_user = user("ops", 0);
+	struct roommeta m;
+	const cJSON *v;
+	char *text;
+	cJSON *room, *o;
+
+	principal_set_user(&jwt_alice, PS_USER_JWT, "alice", NULL);
+	principal_set_user(&web_alice, PS_OIDC, "alice", NULL);
+	principal_set_user(&jwt_bob, PS_USER_JWT, "bob", NULL);
+	principal_set_user(&web_bob, PS_OIDC, "bob", NULL);
+	text = meta_text(jwt_alice.name, 0, CALL_VIDEO, inv, NULL);
+	if (roommeta_parse(text, &m) == -1)
+		ok(0, "parse");
+	ok(roommeta_is_creator(&m, &jwt_alice), "the JWT user made it");
+	ok(!roommeta_is_creator(&m, &web_alice),
+	    "the web user of the same sub did not");
+	ok(!roommeta_may_join(&m, &web_alice), "nor may join");
+	ok(!roommeta_may_delete(&m, &web_alice), "nor delete");
+	ok(roommeta_may_join(&m, &web_bob), "oidc:bob is invited");
+	ok(!roommeta_may_join(&m, &jwt_bob), "the JWT user bob is not");
+	roommeta_clear(&m);
+	free(text);
+
+	text = meta_text("ops", 1, CALL_VIDEO, NULL, NULL);
+	ok(strstr(text, "\"created_by\":\"key:ops\"") != NULL,
+	    "an API key is written key:<name>");
+	ok(strstr(text, "by_api_key") == NULL, "without by_api_key");
+	free(text);
+	is_int(roommeta_parse(old_key, &m), 0, "the old form still parses");
+	is_int(m.by_api_key, 1, "old form: by an API key");
+	is_str(m.created_by, "ops", "old form: the key's name");
+	ok(roommeta_is_creator(&m, &admin), "old form: the key is creator");
+	ok(!roommeta_is_creator(&m, &ops_user),
+	    "old form: a user named like the key is not");
+	room = cJSON_Parse("{\"name\":\"r\",\"sid\":\"RM_1\"}");
+	o = roommeta_room_json(room, &m);
+	v = cJSON_GetObjectItemCaseSensitive(o, "created_by");
+	is_str(cJSON_IsString(v) ? v->valuestring : "", "key:ops",
+	    "old form: shown as key:<name>");
+	cJSON_Delete(o);
+	cJSON_Delete(room);
+	roommeta_clear(&m);
+	is_int(roommeta_parse("{\"created_by\":\"key:\",\"call_type\":"
+	    "\"video\",\"invited\":[],\"created_at\":1}", &m), -1,
+	    "key: without a name is no metadata");
+	roommeta_clear(&m);
+}
+
 int
 main(void)
 {
 	test_round_trip();
+	test_sources();
 	test_foreign_metadata();
 	test_invite_dedup();
 	test_rules();

@@ -1,6 +1,7 @@
 /*
  * Unit tests of router: matching, parameters, percent-decoding, path
- * tricks, 404 versus 405 and the Allow list.
+ * tricks, 404 versus 405 and the Allow list, the nearest route of a path
+ * that matched none.
  */
 #include <string.h>
 
@@ -117,6 +118,28 @@ test_methods(void)
 	is_int(router_method_from_name("BREW"), 0, "unknown method");
 }
 
+static void
+test_nearest(void)
+{
+	const struct route *r;
+	size_t n = sizeof(table) / sizeof(table[0]);
+
+	r = router_nearest(table, n, "/api/sessions/x/more");
+	ok(r != NULL && strcmp(r->name, "get") == 0,
+	    "nearest: three shared segments");
+	r = router_nearest(table, n, "/api/sessions");
+	ok(r != NULL && strcmp(r->name, "create") == 0,
+	    "nearest: the first of equals");
+	r = router_nearest(table, n, "/api/session/s1/stop");
+	ok(r != NULL && strcmp(r->name, "end") == 0,
+	    "nearest: through a parameter");
+	ok(router_nearest(table, n, "/api/other") == NULL,
+	    "nearest: one shared segment is not a family");
+	ok(router_nearest(table, n, "/health/x") == NULL,
+	    "nearest: nor is a lone first segment");
+	ok(router_nearest(table, n, "/") == NULL, "nearest: the root");
+}
+
 int
 main(void)
 {
@@ -124,5 +147,6 @@ main(void)
 	test_not_found();
 	test_decoding();
 	test_methods();
+	test_nearest();
 	return tap_done();
 }
