@@ -15,6 +15,7 @@ const LK_KEY = 'APIagentstest';
 const LK_SECRET = 'an-agents-test-livekit-secret-32-chars-long';
 const USER_SECRET = 'the-agents-test-user-jwt-secret-32-bytes';
 const ADMIN_KEY = 'agents-admin-key-0123456789';
+const APP_KEY = 'agents-app-key-0123456789';
 
 let lk;
 let gw;
@@ -66,7 +67,7 @@ before(async () => {
       LIVEKIT_URL: `ws://127.0.0.1:${lk.port}`,
       LIVEKIT_API_KEY: LK_KEY,
       LIVEKIT_API_SECRET: LK_SECRET,
-      LKGATE_API_KEYS: `ops:${ADMIN_KEY}:admin`,
+      LKGATE_API_KEYS: `ops:${ADMIN_KEY}:admin,web:${APP_KEY}:app`,
       LKGATE_USER_JWT_SECRET: USER_SECRET,
       LKGATE_AGENT_PROFILES: 'default=bot,coach=coach-agent+helper',
     },
@@ -176,6 +177,18 @@ describe('TokenSource.endpoint with agents for a room that exists', () => {
     assertError(res, 403, 'PERMISSION_DENIED');
     assert.equal(lk.callsOf('CreateDispatch').length, before);
     assert.equal(lk.callsOf('ListDispatch').length, looked, 'not even looked at');
+  });
+
+  it('an app key, outside a session room: 403 and nothing dispatched', async () => {
+    const created = lk.callsOf('CreateDispatch').length;
+    const looked = lk.callsOf('ListDispatch').length;
+    const res = await post({ 'X-API-Key': APP_KEY }, {
+      room_name: room, participant_identity: 'alice',
+      room_config: { agents: [{ agent_name: 'bot' }] },
+    });
+    assertError(res, 403, 'PERMISSION_DENIED');
+    assert.equal(lk.callsOf('CreateDispatch').length, created);
+    assert.equal(lk.callsOf('ListDispatch').length, looked);
   });
 
   it('answers LiveKit\'s failure, and no token, when the dispatch fails', async () => {
