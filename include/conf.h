@@ -107,6 +107,9 @@ struct conf {
 	struct rl_limit	 rate_limits[RL_NCLASSES]; /* by enum route_class;
 					   count 0: unlimited */
 	long long	 rate_limit_table_size;	/* entries */
+	char		*redis_url;		/* NULL: per-instance buckets */
+	char		*redis_password;	/* NULL: the URL's, if any */
+	long long	 redis_timeout_ms;
 	char		**cors_origins;		/* exact origins, or "*" */
 	size_t		 ncors_origins;
 	struct cidr	*trusted_proxies;	/* whose X-Forwarded-For

@@ -15,6 +15,7 @@ struct upstream;
 struct lkclient;
 struct metrics;
 struct oidcprov;
+struct rlshared;
 struct sampler;
 
 struct lkgate {
@@ -25,6 +26,8 @@ struct lkgate {
 	struct lkclient		*lk;
 	struct metrics		*metrics;	/* owned; never NULL once running */
 	struct oidcprov		*oidc;		/* the web login's provider */
+	struct rlshared		*rls;		/* shared rate limits; NULL:
+						   no Redis configured */
 	struct sampler		*sampler;	/* the metrics JSON's history */
 	uint64_t		 started_ms;	/* monotonic */
 	int64_t			 conf_loaded_at; /* wall seconds of conf */

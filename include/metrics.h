@@ -40,7 +40,13 @@ struct metrics;
 	    "Configurations reloaded by SIGHUP.")			\
 	X(MC_RELOAD_FAILURES, "config_reload_failures_total",		\
 	    "SIGHUP reloads refused because the new configuration was "	\
-	    "invalid.")
+	    "invalid.")							\
+	X(MC_REDIS_FALLBACKS, "redis_fallbacks_total",			\
+	    "Rate-limit decisions made with this instance's own buckets "	\
+	    "because the configured Redis was down or too slow.")	\
+	X(MC_REDIS_ERRORS, "redis_errors_total",			\
+	    "Redis calls that failed, missed redis_timeout_ms or lost "	\
+	    "their connection.")
 
 /* Gauges, set by their owners. */
 #define METRICS_GAUGES(X)						\
@@ -50,7 +56,10 @@ struct metrics;
 	X(MG_INFLIGHT, "inflight_requests",				\
 	    "Client requests received and not yet answered.")		\
 	X(MG_RATELIMIT_ENTRIES, "ratelimit_entries",			\
-	    "Entries of the rate-limit table in use.")
+	    "Entries of the rate-limit table in use.")			\
+	X(MG_REDIS_UP, "redis_up",					\
+	    "1 while rate limits are shared on Redis; 0 while they are "	\
+	    "per instance (Redis down, or none configured).")
 
 #define METRICS_ENUM(sym, name, help) sym,
 enum metrics_counter { METRICS_COUNTERS(METRICS_ENUM) MC_COUNT };

@@ -25,6 +25,8 @@
 #include "conf_internal.h"
 #include "jwks.h"
 #include "log.h"
+#include "redisurl.h"
+#include "rlshared.h"
 #include "seal.h"
 #include "token.h"
 #include "util.h"
@@ -205,6 +207,21 @@ const struct conf_opt conf_options[] = {
 	{ "rate_limit_table_size", "LKGATE_RATE_LIMIT_TABLE_SIZE", OPT_INT, 0,
 	  "65536", NULL, 16, 1048576, NULL, OFF(rate_limit_table_size),
 	  "rate-limit buckets kept at most (read at start-up)" },
+	{ "redis_url", "LKGATE_REDIS_URL", OPT_SECRET, 0,
+	  NULL, NULL, 8, URL_MAX, NULL, OFF(redis_url),
+	  "Redis holding rate-limit buckets shared by every instance: "
+	  "redis://[user:password@]host[:port][/db], rediss://..., "
+	  "unix:/path" },
+	{ "redis_password", "LKGATE_REDIS_PASSWORD", OPT_SECRET, 0,
+	  NULL, NULL, 1, 512, NULL, OFF(redis_password),
+	  "password for Redis (instead of the one in redis_url)" },
+	{ "redis_password_file", "LKGATE_REDIS_PASSWORD_FILE",
+	  OPT_SECRET_FILE, 0, NULL, NULL, 0, 0, NULL, OFF(redis_password),
+	  "file holding the password for Redis" },
+	{ "redis_timeout_ms", "LKGATE_REDIS_TIMEOUT_MS", OPT_INT, 0,
+	  "250", NULL, 10, 10000, NULL, OFF(redis_timeout_ms),
+	  "time allowed for one Redis call, milliseconds; slower: "
+	  "per-instance buckets" },
 	{ "trusted_proxies", "LKGATE_TRUSTED_PROXIES", OPT_PROXIES, 0,
 	  NULL, NULL, 0, 0, NULL, OFF(trusted_proxies),
 	  "addresses and CIDR blocks whose X-Forwarded-For is believed" },
@@ -429,6 +446,36 @@ check_oidc(const struct conf *c, char **err)
 	return -1;
 }
 
+/* The URL is parsed again when connecting; here only its errors count. */
+static int
+check_redis(const struct conf *c, char **err)
+{
+	struct redis_url u;
+	char *why = NULL;
+
+	if (c->redis_url == NULL) {
+		if (c->redis_password != NULL) {
+			*err = xstrdup("redis_password needs redis_url");
+			return -1;
+		}
+		return 0;
+	}
+	if (redisurl_parse(c->redis_url, &u, &why) == -1) {
+		*err = xasprintf("redis_url: %s", why);
+		free(why);
+		return -1;
+	}
+	if (u.tls && !rlshared_tls_available()) {
+		redisurl_clear(&u);
+		*err = xstrdup("redis_url: rediss:// needs hiredis with TLS "
+		    "(hiredis_ssl, hiredis 1.0 or newer); this lkgate was built "
+		    "without it");
+		return -1;
+	}
+	redisurl_clear(&u);
+	return 0;
+}
+
 /* The names h_rooms.c gives rooms it names itself. */
 #define GENERATED_ROOM_PREFIX "room-"
 
@@ -518,8 +565,8 @@ conf_load(const char *path, int must_exist, int dev,
 			goto out;
 	derive_api_url(c);
 	if (check_required(c, err) == -1 || check_timeouts(c, err) == -1 ||
-	    check_prefixes(c, err) == -1 ||
-	    check_oidc(c, err) == -1 || build_user_keys(c, err) == -1)
+	    check_prefixes(c, err) == -1 || check_oidc(c, err) == -1 ||
+	    check_redis(c, err) == -1 || build_user_keys(c, err) == -1)
 		goto out;
 	/* check_required made sure of the LiveKit key and secret. */
 	c->livekit_signer = token_signer_new(c->livekit_api_key,

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "procstat.h"
+#include "rlshared.h"
 #include "util.h"
 
 #define MIN_AGE_DEFAULT	300
@@ -275,6 +276,7 @@ health_probed(struct rq *rq, const struct lk_result *res)
 {
 	struct lkgate *g = rq_gate(rq);
 	int up = res->outcome == LK_OK;
+	const char *state;
 	cJSON *o, *lk, *redis;
 
 	lk = json_new_object();
@@ -282,7 +284,10 @@ health_probed(struct rq *rq, const struct lk_result *res)
 	json_add_int(lk, "latency_ms", (long long)res->elapsed_ms);
 	json_add_string(lk, "url", g->conf->livekit_api_url);
 	redis = json_new_object();
-	json_add_bool(redis, "configured", 0);
+	state = rlshared_state(g->rls);
+	json_add_bool(redis, "configured", state != NULL);
+	if (state != NULL)	/* shared now, or per instance meanwhile */
+		json_add_bool(redis, "reachable", strcmp(state, "ok") == 0);
 	o = json_new_object();
 	json_add_string(o, "status", up ? "healthy" : "unhealthy");
 	json_add_string(o, "version", LKGATE_VERSION);

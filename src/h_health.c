@@ -1,12 +1,13 @@
 /*
  * h_health: liveness (/health), a JSON health summary with LiveKit's state
- * (/api/health) and readiness (/readyz: 200 only when LiveKit's own health
- * endpoint answers 200).
+ * and Redis's when configured (/api/health) and readiness (/readyz: 200
+ * only when LiveKit's own health endpoint answers 200).
  */
 #include "handlers.h"
 #include "httpfront.h"
 #include "json.h"
 #include "lkgate.h"
+#include "rlshared.h"
 #include "util.h"
 
 void
@@ -18,6 +19,7 @@ h_health_plain(struct rq *rq)
 static void
 health_json_done(struct rq *rq, const struct lk_result *res)
 {
+	const char *redis;
 	cJSON *o;
 
 	o = json_new_object();
@@ -27,6 +29,8 @@ health_json_done(struct rq *rq, const struct lk_result *res)
 	json_add_int(o, "timestamp", util_wall_s());
 	json_add_string(o, "livekit",
 	    res->outcome == LK_OK ? "ok" : "unreachable");
+	if ((redis = rlshared_state(rq_gate(rq)->rls)) != NULL)
+		json_add_string(o, "redis", redis);
 	rq_reply_json(rq, 200, o);
 }
 

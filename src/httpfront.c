@@ -45,6 +45,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "ratelim.h"
+#include "rlshared.h"
 #include "util.h"
 #include "websess.h"
 
@@ -113,6 +114,13 @@ struct rq {
 	int			 finished;
 	struct conn		*conn;		/* NULL once replied or gone */
 	int			 rl_done;	/* the rate limit was applied */
+	struct rlshared_op	*rl_op;		/* its shared verdict, awaited */
+	unsigned int		 rl_class;
+	int			 rl_then;	/* enum rl_then */
+	int			 held_status;	/* the reply held meanwhile */
+	char			*held_ctype;
+	char			*held_data;
+	size_t			 held_len;
 	uint32_t		 retry_after;	/* seconds, of a 429 */
 	char			 preflight[128];/* a preflight's methods */
 	int			 lk_method;	/* of call; -1: a probe */
@@ -124,7 +132,16 @@ struct rq {
 
 static void	rq_finish(struct rq *, int status, const char *ctype,
 		    const char *data, size_t len);
-static int	rq_rate_limit(struct rq *);
+/* What follows a rate-limit verdict that comes later (from Redis). */
+enum rl_then {
+	RL_THEN_HANDLER,	/* the route's handler runs */
+	RL_THEN_REPLY		/* the reply held in the rq is sent */
+};
+
+static int	rq_rate_limit(struct rq *, enum rl_then);
+static int	rq_hold_reply(struct rq *, int, const char *, const char *,
+		    size_t);
+static void	rq_arm_deadline(struct rq *);
 static uint64_t	mono_us(void);
 static void	rq_detach(struct rq *);
 static void	rq_add_cors(struct rq *);
@@ -437,8 +454,8 @@ rq_finish(struct rq *rq, int status, const char *ctype, const char *data,
 		return;
 	/* An answer given before the limiter ran still takes a token. */
 	if (!rq->rl_done && rq->req != NULL && status != 0 &&
-	    rq_rate_limit(rq) == -1)
-		return;		/* answered 429 instead, and gone */
+	    rq_hold_reply(rq, status, ctype, data, len) != 0)
+		return;	/* answered 429 instead, or waits for Redis */
 	rq->finished = 1;
 	if (rq->req != NULL && status != 0)
 		rq_send(rq, status, ctype, data, len);
@@ -450,6 +467,7 @@ rq_finish(struct rq *rq, int status, const char *ctype, const char *data,
 		    METRICS_LK_CANCELLED, mono_us() - rq->lk_start_us);
 	if (rq->deadline != NULL)
 		event_free(rq->deadline);
+	rlshared_cancel(rq->rl_op);
 	rq_hold(rq, NULL, NULL);
 	rq_log_access(rq, status);
 	rq->front->inflight--;
@@ -458,6 +476,8 @@ rq_finish(struct rq *rq, int status, const char *ctype, const char *data,
 		evhttp_clear_headers(&rq->query);
 	cJSON_Delete(rq->json);
 	free(rq->body);
+	free(rq->held_ctype);
+	free(rq->held_data);
 	free(rq);
 }
 
@@ -596,7 +616,12 @@ rq_count(struct rq *rq, int status)
 	    (int64_t)front->inflight);
 }
 
-/* --- rate limits --- */
+/*
+ * --- rate limits ---
+ *
+ * With Redis (rlshared.c) the verdict may come later: the request then
+ * waits for it, at most redis_timeout_ms, and goes on in rq_rl_verdict.
+ */
 
 /* The client's address: the peer's, or what trusted proxies say. */
 static int
@@ -662,19 +687,60 @@ rq_rl_headers(struct rq *rq, const struct rl_verdict *v)
 	rq_add_header(rq, "X-RateLimit-Reset", n);
 }
 
+/* Tells rq its verdict: 0 when allowed (the X-RateLimit headers
+ * added), -1 when answered 429. */
+static int
+rq_rl_apply(struct rq *rq, const struct rl_verdict *v)
+{
+	struct httpfront *front = rq->front;
+	char n[16];
+
+	metrics_gauge_set(front->gate->metrics, MG_RATELIMIT_ENTRIES,
+	    (int64_t)ratelim_size(front->rl));
+	rq_rl_headers(rq, v);
+	if (v->allowed)
+		return 0;
+	metrics_ratelimited(front->gate->metrics, rq->rl_class);
+	snprintf(n, sizeof(n), "%u", v->retry_after_s);
+	rq_add_header(rq, "Retry-After", n);
+	rq->retry_after = v->retry_after_s;
+	rq_reply_error(rq, E_RATE_LIMITED, "too many requests (%s), retry in "
+	    "%u s", ratelim_class_name(rq->rl_class), v->retry_after_s);
+	return -1;
+}
+
+/* The shared verdict came: the request goes on where it stopped. */
+static void
+rq_rl_verdict(void *arg, const struct rl_verdict *v)
+{
+	struct rq *rq = arg;
+
+	rq->rl_op = NULL;
+	if (rq_rl_apply(rq, v) == -1)
+		return;
+	if (rq->rl_then == RL_THEN_HANDLER) {
+		rq_arm_deadline(rq);
+		rq->match.route->handler(rq);
+	} else
+		rq_finish(rq, rq->held_status, rq->held_ctype, rq->held_data,
+		    rq->held_len);
+}
+
 /*
  * Applies the limit of the route's class to rq, once: 0 when allowed (the
- * X-RateLimit headers added), -1 when answered 429.  Requests that matched
- * no route, and classes without a limit, are not limited.
+ * X-RateLimit headers added), -1 when answered 429, 1 when the verdict
+ * comes later from Redis (rq_rl_verdict then goes on with then).
+ * Requests that matched no route, and classes without a limit, are not
+ * limited.
  */
 static int
-rq_rate_limit(struct rq *rq)
+rq_rate_limit(struct rq *rq, enum rl_then then)
 {
 	struct httpfront *front = rq->front;
 	const struct route *r = rq->match.route;
 	const struct rl_limit *lim;
 	struct rl_verdict v;
-	char key[RL_KEY_LEN], n[16];
+	char key[RL_KEY_LEN];
 	unsigned int rc;
 
 	if (rq->rl_done)
@@ -695,19 +761,36 @@ rq_rate_limit(struct rq *rq)
 		    rq->id);
 		return 0;
 	}
-	ratelim_take(front->rl, rc, key, lim, util_mono_ms(), &v);
-	metrics_gauge_set(front->gate->metrics, MG_RATELIMIT_ENTRIES,
-	    (int64_t)ratelim_size(front->rl));
-	rq_rl_headers(rq, &v);
-	if (v.allowed)
-		return 0;
-	metrics_ratelimited(front->gate->metrics, rc);
-	snprintf(n, sizeof(n), "%u", v.retry_after_s);
-	rq_add_header(rq, "Retry-After", n);
-	rq->retry_after = v.retry_after_s;
-	rq_reply_error(rq, E_RATE_LIMITED, "too many requests (%s), retry in "
-	    "%u s", ratelim_class_name(rc), v.retry_after_s);
-	return -1;
+	rq->rl_class = rc;
+	rq->rl_then = then;
+	if (rlshared_take(rq_gate(rq)->rls, front->rl, rc, key, lim,
+	    util_mono_ms(), &v, rq_rl_verdict, rq, &rq->rl_op) == 1)
+		return 1;
+	return rq_rl_apply(rq, &v);
+}
+
+/*
+ * Applies the limit to an answer given before the limiter ran: 0 when
+ * the answer may go now, else nonzero (answered 429, or the answer is
+ * held in the rq until Redis's verdict).
+ */
+static int
+rq_hold_reply(struct rq *rq, int status, const char *ctype, const char *data,
+    size_t len)
+{
+	int r;
+
+	/* The caller's data lives until we return: copied only to wait. */
+	if ((r = rq_rate_limit(rq, RL_THEN_REPLY)) != 1)
+		return r;
+	rq->held_status = status;
+	rq->held_ctype = ctype != NULL ? xstrdup(ctype) : NULL;
+	rq->held_data = xmalloc(len + 1);
+	if (len > 0)
+		memcpy(rq->held_data, data, len);
+	rq->held_data[len] = '\0';
+	rq->held_len = len;
+	return 1;
 }
 
 /* --- accepting --- */
@@ -1047,8 +1130,8 @@ rq_route(struct rq *rq)
 		return;
 	if (rq_authenticate(rq) == -1)
 		return;
-	if (rq_rate_limit(rq) == -1)
-		return;
+	if (rq_rate_limit(rq, RL_THEN_HANDLER) != 0)
+		return;		/* answered 429, or waits for Redis */
 	rq_arm_deadline(rq);
 	rq->match.route->handler(rq);
 }

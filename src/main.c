@@ -27,6 +27,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "oidcprov.h"
+#include "rlshared.h"
 #include "sampler.h"
 #include "upstream.h"
 #include "util.h"
@@ -206,6 +207,13 @@ apply_log_level(const struct conf *c)
 		log_set_level(l);
 }
 
+static int
+same_text(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
 /* SIGHUP: a valid new configuration replaces the old one. */
 static void
 reload(struct runtime *rt)
@@ -232,6 +240,11 @@ reload(struct runtime *rt)
 	if (nc->metrics_history != old->metrics_history)
 		log_warn("reload: metrics_history stays %lld until a restart",
 		    old->metrics_history);
+	if (!same_text(nc->redis_url, old->redis_url) ||
+	    !same_text(nc->redis_password, old->redis_password) ||
+	    nc->redis_timeout_ms != old->redis_timeout_ms)
+		log_warn("reload: the Redis settings stay as they were until a "
+		    "restart");
 	if (rt->opts.dev)
 		add_dev_key(rt, nc);
 	rt->gate.conf = nc;
@@ -332,6 +345,7 @@ start(struct runtime *rt)
 	g->started_ms = util_mono_ms();
 	g->conf_loaded_at = util_wall_s();
 	g->metrics = metrics_new(routes, nroutes);
+	g->rls = rlshared_new(g->base, g->conf, g->metrics);
 	if ((g->front = httpfront_new(g, routes, nroutes, &err)) == NULL)
 		fatal("%s", err);
 	g->sampler = sampler_new(g);
@@ -348,6 +362,7 @@ stop(struct runtime *rt)
 
 	httpfront_free(g->front);
 	sampler_free(g->sampler);
+	rlshared_free(g->rls);
 	lkclient_free(g->lk);
 	oidcprov_free(g->oidc);
 	upstream_free(g->up);

@@ -330,6 +330,133 @@ describe('docker-compose.yml and livekit.yaml', () => {
   });
 });
 
+// ---- docker-compose.scale.yml: several instances, one Redis --------------
+
+const scale = parseYaml(read('docker-compose.scale.yml'));
+const scaleServices = scale.services ?? {};
+const scaleNames = Object.keys(scaleServices);
+const imageOf = (n) => scaleServices[n].image ?? '';
+const scaleLivekitName = scaleNames.find((n) => /^livekit\/livekit-server(:|@|$)/.test(imageOf(n)));
+const scaleRedisName = scaleNames.find((n) => /^redis(:|@|$)/.test(imageOf(n)));
+const scaleLbName = scaleNames.find((n) => /^(nginx|haproxy)(:|@|$)/.test(imageOf(n)));
+// The lkgate instances: built from deploy/Dockerfile, or running the image
+// such a service builds.
+const scaleBuilt = scaleNames.filter((n) => path.normalize(scaleServices[n].build?.dockerfile ?? '') ===
+  path.normalize('deploy/Dockerfile'));
+const scaleLkgateNames = scaleNames.filter((n) => scaleBuilt.includes(n) ||
+  scaleBuilt.some((b) => scaleServices[b].image && imageOf(n) === scaleServices[b].image));
+const scaleUsed = new Map();
+const scaleEnvOf = (n) => new Map([...environmentOf(scaleServices[n])]
+  .map(([k, v]) => [k, v === undefined ? dotenv.get(k) : interpolate(v, dotenv, scaleUsed)]));
+(function walk(node) {
+  if (typeof node === 'string') interpolate(node, dotenv, scaleUsed);
+  else if (node && typeof node === 'object') Object.values(node).forEach(walk);
+})(scale);
+// The file a service mounts at target, as a path in deploy/.
+function mountedFile(svc, target) {
+  const mounts = (svc.volumes ?? []).map((v) => (typeof v === 'string'
+    ? { source: v.split(':')[0], target: v.split(':')[1] } : v));
+  const m = mounts.find((v) => v.target === target);
+  return m && path.resolve(DEPLOY, m.source);
+}
+// nginx's upstream servers and listen ports, from its configuration.
+function nginxConf(text) {
+  const body = text.replace(/#.*$/gm, '');
+  const servers = [...body.matchAll(/^\s*server\s+([^\s;{]+)[^;]*;/gm)].map((m) => m[1]);
+  const listens = [...body.matchAll(/^\s*listen\s+([^\s;]+)[^;]*;/gm)].map((m) => m[1]);
+  const proxied = [...body.matchAll(/proxy_pass\s+http:\/\/([^\s;/]+)/g)].map((m) => m[1]);
+  const upstreams = [...body.matchAll(/upstream\s+(\S+)\s*\{/g)].map((m) => m[1]);
+  return { servers, listens, proxied, upstreams, text: body };
+}
+
+describe('docker-compose.scale.yml: two lkgate instances, a load balancer, one Redis', () => {
+  const livekitScale = parseYaml(read('livekit-scale.yaml'));
+  const lbSvc = scaleServices[scaleLbName] ?? {};
+  const lbConfPath = mountedFile(lbSvc, '/etc/nginx/nginx.conf');
+  const lb = nginxConf(lbConfPath ? fs.readFileSync(lbConfPath, 'utf8') : '');
+  const lbPort = Number(lb.listens[0]);
+
+  test('runs Redis, livekit-server, two lkgate instances and a load balancer, each image pinned', () => {
+    assert.ok(scaleRedisName, 'a redis service');
+    assert.ok(scaleLbName, 'an nginx (or haproxy) service');
+    assert.equal(imageOf(scaleLivekitName), livekit.image, 'the same LiveKit as docker-compose.yml');
+    assert.ok(scaleLkgateNames.length >= 2, `two lkgate instances at least: ${scaleLkgateNames}`);
+    assert.equal(scaleBuilt.length, 1, 'one service builds the image, the others run it');
+    for (const n of [scaleRedisName, scaleLbName]) {
+      assert.match(imageOf(n), /:\d+\.\d+\.\d+(-[a-z0-9]+)?$|@sha256:[0-9a-f]{64}$/, `${n}: pin a version`);
+    }
+    assert.deepEqual(scaleServices[scaleRedisName].ports ?? [], [], 'Redis is not published');
+  });
+
+  test('one Redis: every instance names it, and LiveKit uses it too', () => {
+    const urls = scaleLkgateNames.map((n) => scaleEnvOf(n).get('LKGATE_REDIS_URL'));
+    assert.equal(new Set(urls).size, 1, `the same LKGATE_REDIS_URL everywhere: ${urls}`);
+    const u = new URL(urls[0]);
+    assert.equal(u.protocol, 'redis:');
+    assert.equal(u.hostname, scaleRedisName, 'the Redis service');
+    assert.equal(Number(u.port || 6379), 6379);
+    assert.equal(mountedFile(scaleServices[scaleLivekitName], '/etc/livekit.yaml'),
+      path.join(DEPLOY, 'livekit-scale.yaml'));
+    assert.match(String(scaleServices[scaleLivekitName].command), /--config[ =]\/etc\/livekit\.yaml/);
+    const addr = livekitScale.redis?.address ?? '';
+    assert.equal(addr, `${scaleRedisName}:6379`, "LiveKit's redis: address");
+    assert.notEqual(Number(livekitScale.redis?.db ?? 0), Number(u.pathname.slice(1) || 0),
+      'lkgate and LiveKit use different databases of it');
+  });
+
+  test('livekit-scale.yaml is livekit.yaml with Redis, its webhooks sent to the balancer', () => {
+    const { redis: _r, webhook, ...rest } = livekitScale;
+    const { webhook: _w, ...single } = livekitConf;
+    assert.deepEqual(rest, single, 'nothing else differs');
+    assert.equal(webhook.urls.length, 1);
+    const w = new URL(webhook.urls[0]);
+    assert.equal(w.hostname, scaleLbName);
+    assert.equal(Number(w.port || 80), lbPort);
+    assert.equal(w.pathname, WEBHOOK_PATH);
+  });
+
+  test('the instances have one environment, of variables lkgate knows, as in docker-compose.yml', () => {
+    const envs = scaleLkgateNames.map((n) => scaleEnvOf(n));
+    for (const env of envs) {
+      assert.deepEqual([...env], [...envs[0]], 'every instance has the same environment');
+      for (const name of env.keys()) {
+        assert.ok(knownVars.has(name) || LIVEKIT_ECOSYSTEM.includes(name), `${name} is known to lkgate`);
+      }
+      assert.equal(scaleServices[scaleLkgateNames[0]].env_file, undefined);
+    }
+    for (const [k, v] of lkgateEnv) {
+      if (k !== 'LKGATE_TRUSTED_PROXIES') assert.equal(envs[0].get(k), v, `${k} as in docker-compose.yml`);
+    }
+    const api = new URL(envs[0].get('LIVEKIT_API_URL'));
+    assert.equal(api.hostname, scaleLivekitName);
+    for (const name of scaleUsed.keys()) assert.ok(dotenv.has(name), `.env.example defines ${name}`);
+  });
+
+  test('the balancer spreads over exactly the instances, which trust its fixed address', () => {
+    assert.ok(lbConfPath && fs.existsSync(lbConfPath), 'the balancer mounts its nginx.conf from deploy/');
+    assert.deepEqual(lb.proxied, lb.upstreams, 'proxy_pass names the upstream block');
+    const want = scaleLkgateNames.map((n) => `${n}:${portOf(scaleEnvOf(n).get('LKGATE_LISTEN'))}`);
+    assert.deepEqual([...lb.servers].sort(), [...want].sort(), 'one server line per instance');
+    assert.match(lb.text, /proxy_set_header\s+X-Forwarded-For\s+\$proxy_add_x_forwarded_for/);
+    const published = (lbSvc.ports ?? []).flatMap(publishedPorts);
+    assert.deepEqual(published.map((p) => `${p.host}:${p.published}:${p.target}`), [`127.0.0.1:8083:${lbPort}`]);
+    for (const n of scaleLkgateNames) assert.deepEqual(scaleServices[n].ports ?? [], [], `${n} is reached through the balancer`);
+    const ip = lbSvc.networks?.default?.ipv4_address;
+    assert.ok(ip, 'the balancer has a fixed address');
+    const subnet = scale.networks?.default?.ipam?.config?.[0]?.subnet ?? '';
+    assert.equal(ip.split('.').slice(0, 3).join('.'), subnet.split('.').slice(0, 3).join('.'), 'in the fixed subnet');
+    for (const n of scaleLkgateNames) {
+      assert.ok(scaleEnvOf(n).get('LKGATE_TRUSTED_PROXIES').split(',').includes(ip), `${n} trusts ${ip}`);
+    }
+  });
+
+  test('lkgate accepts the instances\' environment (lkgate -n)', () => {
+    const env = { PATH: process.env.PATH, ...Object.fromEntries(scaleEnvOf(scaleLkgateNames[0])), LKGATE_CONFIG: '/dev/null' };
+    const r = spawnSync(lkgateBin(), ['-n'], { env, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+  });
+});
+
 describe('Dockerfile', () => {
   const text = read('Dockerfile');
   const stages = parseDockerfile(text);

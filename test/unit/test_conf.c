@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "rlshared.h"
 #include "tap.h"
 #include "util.h"
 
@@ -983,6 +984,8 @@ test_foreach(void)
 		"upstream_max_connections", "request_timeout_ms",
 		"max_body_bytes", "max_header_bytes", "max_inflight",
 		"shutdown_grace_ms", "rate_limits", "rate_limit_table_size",
+		"redis_url", "redis_password", "redis_password_file",
+		"redis_timeout_ms",
 		"trusted_proxies", "cors_origins", "metrics_history",
 		"metrics_livekit", "alert_window", "alert_5xx_percent",
 		"alert_livekit_latency_ms", "alert_ratelimited", "log_level",
@@ -1022,6 +1025,55 @@ test_sample(void)
 	free(err);
 }
 
+/* Shared rate limits: the Redis URL checked at load (its errors never
+ * echo the password), the password from a file, the timeout's default. */
+static void
+test_redis(void)
+{
+	struct conf *c;
+	char *err = NULL, *text;
+	const char *pw = write_tmp("file-s3cret-pw\n");
+
+	text = xasprintf("redis_url = redis://:url-pw@127.0.0.1:6380/2\n"
+	    "redis_password_file = %s\n", pw);
+	c = load(text, 0, prod_env, &err);
+	ok(c != NULL, "redis_url and redis_password_file load: %s",
+	    err != NULL ? err : "");
+	if (c != NULL) {
+		is_str(c->redis_url, "redis://:url-pw@127.0.0.1:6380/2",
+		    "redis_url kept as given");
+		is_str(c->redis_password, "file-s3cret-pw",
+		    "the password comes from its file");
+		is_int(c->redis_timeout_ms, 250, "redis_timeout_ms default");
+	}
+	conf_free(c);
+	free(text);
+	free(err);
+	err = NULL;
+	c = load("redis_url = unix:/run/redis/redis.sock?db=1\n"
+	    "redis_timeout_ms = 50\n", 0, prod_env, &err);
+	ok(c != NULL && c->redis_timeout_ms == 50, "a unix: socket loads");
+	ok(c != NULL && c->redis_password == NULL, "no password by default");
+	conf_free(c);
+	free(err);
+	load_fails("redis_url = http://redis:6379\n", 0, prod_env,
+	    "redis_url: must start with redis://, rediss:// or unix:",
+	    "redis_url with another scheme");
+	load_fails("redis_url = redis://:s3cret-pw@redis:99999\n", 0, prod_env,
+	    "redis_url: the port must be a number from 1 to 65535",
+	    "a bad port is named, the password is not echoed");
+	load_fails("redis_password = s3cret-pw\n", 0, prod_env,
+	    "redis_password needs redis_url", "a password without a Redis");
+	load_fails("redis_url = redis://h\nredis_timeout_ms = 5\n", 0,
+	    prod_env, "FILE:2: redis_timeout_ms: 5 is too small (10..10000)",
+	    "redis_timeout_ms below its range");
+	if (!rlshared_tls_available())
+		load_fails("redis_url = rediss://redis:6380\n", 0, prod_env,
+		    "redis_url: rediss:// needs hiredis with TLS (hiredis_ssl, "
+		    "hiredis 1.0 or newer); this lkgate was built without it",
+		    "rediss:// without TLS support is refused at load");
+}
+
 int
 main(void)
 {
@@ -1045,6 +1097,7 @@ main(void)
 	test_match();
 	test_foreach();
 	test_sample();
+	test_redis();
 	for (i = 0; i < ntmpfiles; i++) {
 		unlink(tmpfiles[i]);
 		free(tmpfiles[i]);
