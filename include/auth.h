@@ -66,6 +66,23 @@ int	auth_api_key(const struct conf *, const char *header,
 int	auth_user_jwt(const struct conf *, const char *header, int64_t now,
 	    struct principal *p, const char **why);
 
+struct jwtcache;
+
+/*
+ * User JWTs verified once: cache is a jwtcache of values the size of
+ * struct principal, which the caller owns and clears when conf's keys,
+ * issuer, audience or role claim change.  auth_user_jwt_cached returns 1
+ * and fills *p when the very same header verified before and its token's
+ * exp has not passed, else 0 (no signature computed either way).
+ * auth_user_jwt_remember is auth_user_jwt that also stores a success
+ * until the token's exp.  A NULL cache stores nothing.
+ */
+int	auth_user_jwt_cached(struct jwtcache *cache, const char *header,
+	    int64_t now, struct principal *p);
+int	auth_user_jwt_remember(const struct conf *, struct jwtcache *cache,
+	    const char *header, int64_t now, struct principal *p,
+	    const char **why);
+
 /*
  * Makes *p the user of source (PS_USER_JWT, PS_OIDC or PS_GUEST) whose id
  * at that source is id, with display name display (NULL: none; cut to

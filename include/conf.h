@@ -102,6 +102,9 @@ struct conf {
 	long long	 max_body_bytes;
 	long long	 max_header_bytes;
 	long long	 max_inflight;
+	long long	 max_connections;
+	long long	 max_connections_per_ip;
+	long long	 header_timeout;	/* seconds */
 	long long	 shutdown_grace_ms;
 	/* rate limits, CORS, proxies */
 	struct rl_limit	 rate_limits[RL_NCLASSES]; /* by enum route_class;

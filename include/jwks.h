@@ -9,7 +9,8 @@
  *  - kty "EC", crv "P-256" with x and y: an ES256 key ("alg" absent or
  *    "ES256");
  *  - "kid", when present, is kept: tokens naming a kid are tried only
- *    against keys of that kid (or of none).
+ *    against keys of that kid (or of none); where several keys of a
+ *    token's alg remain, the token is refused untried.
  * Skipped, each reported to the skip callback with its reason: keys whose
  * "use" is not "sig", of another kty or crv, or pinned to another alg.
  * Errors: malformed JSON, no "keys" array, a key that is not an object or
@@ -24,7 +25,8 @@
 
 /* Largest JWKS file read. */
 #define JWKS_FILE_MAX	(1024 * 1024)
-/* Most keys kept: a token without a kid may be tried against each. */
+/* Most keys kept (an RS256 or ES256 token is tried against one at most:
+ * with several keys, tokens must name theirs with a kid). */
 #define JWKS_MAX_KEYS	64
 
 struct token_keyset;

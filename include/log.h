@@ -9,6 +9,7 @@
 #define LKGATE_LOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
@@ -32,6 +33,21 @@ void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));
  * allowed: rendered as null) or "i" (long long).
  */
 void	log_event(enum log_level, const char *name, ...);
+
+struct event_base;
+
+/*
+ * From log_attach until log_detach, lines wait in a bounded buffer that
+ * base's loop writes out in the turn that filled it, never blocking on a
+ * slow stderr (a pipe gets a non-blocking opening of its own); a line
+ * that finds the buffer full is dropped and counted.  log_detach (and
+ * fatal) write what waits, giving a slow reader at most a second; lines
+ * are then written at once again.
+ */
+void	log_attach(struct event_base *base);
+void	log_detach(void);
+/* Lines dropped so far because stderr did not take them. */
+uint64_t log_dropped(void);
 
 /* Routes libevent's own diagnostics through this log. */
 void	log_hook_libevent(void);

@@ -32,6 +32,21 @@ struct metrics;
 	    "Client TCP connections accepted.")				\
 	X(MC_ACCEPT_PAUSES, "accept_pauses_total",			\
 	    "Times accepting paused because file descriptors ran out.") \
+	X(MC_CONNECTIONS_REFUSED, "connections_refused_total",	\
+	    "Client connections closed at once, over max_connections or " \
+	    "max_connections_per_ip.")					\
+	X(MC_HEADER_TIMEOUTS, "header_timeouts_total",			\
+	    "Client connections closed because a request took longer " \
+	    "than header_timeout to arrive.")				\
+	X(MC_USER_JWT_VERIFICATIONS, "user_jwt_verifications_total",	\
+	    "User JWTs checked in full (signature and claims): those "	\
+	    "not found among the tokens verified before.")		\
+	X(MC_USER_JWT_CACHE_HITS, "user_jwt_cache_hits_total",		\
+	    "User JWTs found among the tokens verified before, and not " \
+	    "checked again.")						\
+	X(MC_LOG_LINES_DROPPED, "log_lines_dropped_total",		\
+	    "Log lines dropped because stderr did not take them fast "	\
+	    "enough.")							\
 	X(MC_LIVEKIT_SHARED, "livekit_calls_shared_total",		\
 	    "LiveKit answers a request shared with another one that "	\
 	    "asked for the same read at the same time (not in "	\
@@ -51,8 +66,7 @@ struct metrics;
 /* Gauges, set by their owners. */
 #define METRICS_GAUGES(X)						\
 	X(MG_OPEN_CONNECTIONS, "open_connections",			\
-	    "Client connections open that have sent at least one "	\
-	    "request.")							\
+	    "Client connections open.")							\
 	X(MG_INFLIGHT, "inflight_requests",				\
 	    "Client requests received and not yet answered.")		\
 	X(MG_RATELIMIT_ENTRIES, "ratelimit_entries",			\
@@ -120,6 +134,9 @@ int64_t		 metrics_gauge_value(const struct metrics *,
 
 /* A counter's current value (for tests). */
 uint64_t	 metrics_value(const struct metrics *, enum metrics_counter);
+/* Sets a counter whose owner keeps the count itself (the log). */
+void		 metrics_counter_set(struct metrics *, enum metrics_counter,
+		    uint64_t);
 
 /*
  * Renders everything in the Prometheus text format, with

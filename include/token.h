@@ -107,7 +107,8 @@ struct token_keyset {
 enum token_err {
 	TOKEN_OK, TOKEN_MALFORMED, TOKEN_TOO_LARGE, TOKEN_BAD_ALG,
 	TOKEN_NO_KEY, TOKEN_BAD_SIGNATURE, TOKEN_EXPIRED, TOKEN_NOT_YET_VALID,
-	TOKEN_NO_EXP, TOKEN_BAD_ISSUER, TOKEN_BAD_AUDIENCE, TOKEN_BAD_HASH
+	TOKEN_NO_EXP, TOKEN_BAD_ISSUER, TOKEN_BAD_AUDIENCE, TOKEN_BAD_HASH,
+	TOKEN_KID_REQUIRED
 };
 
 struct token_verify_opts {
@@ -127,7 +128,10 @@ const char *token_err_string(enum token_err);
  * object header whose `alg` is the key's (no "none"), the signature, then
  * exp / nbf / iss / aud.  When the header has a kid only keys with that
  * kid (or with no kid) are tried: none left is TOKEN_NO_KEY, none of the
- * header's alg TOKEN_BAD_ALG.  A "crit" header, a repeated key in header
+ * header's alg TOKEN_BAD_ALG.  An RS256 or ES256 token is checked against
+ * one public key at most: when more than one key of its alg is left (a
+ * token without kid against several keys) it is TOKEN_KID_REQUIRED,
+ * without any signature computed.  A "crit" header, a repeated key in header
  * or payload, or an exp / nbf that is not a finite number (null included)
  * is TOKEN_MALFORMED.  The payload is parsed only once the signature
  * holds.  On TOKEN_OK *claims receives the payload object (caller frees

@@ -11,7 +11,9 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "crypto.h"
 #include "json.h"
+#include "jwtcache.h"
 #include "token.h"
 
 /* Longest key we even look at; longer values cannot match any key. */
@@ -178,9 +180,10 @@ user_from_claims(const struct conf *conf, const cJSON *claims,
 	return 0;
 }
 
-int
-auth_user_jwt(const struct conf *conf, const char *header, int64_t now,
-    struct principal *p, const char **why)
+/* As auth_user_jwt; *exp gets the token's exp (require_exp holds it). */
+static int
+user_jwt(const struct conf *conf, const char *header, int64_t now,
+    struct principal *p, const char **why, double *exp)
 {
 	struct token_verify_opts o = {
 		.now = now, .leeway = conf->user_jwt_leeway,
@@ -211,8 +214,54 @@ auth_user_jwt(const struct conf *conf, const char *header, int64_t now,
 		return -1;
 	}
 	r = user_from_claims(conf, claims, p, why);
+	if (exp != NULL)
+		*exp = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+		    claims, "exp"));
 	cJSON_Delete(claims);
 	if (r == -1)
 		memset(p, 0, sizeof(*p));
 	return r;
+}
+
+int
+auth_user_jwt(const struct conf *conf, const char *header, int64_t now,
+    struct principal *p, const char **why)
+{
+	return user_jwt(conf, header, now, p, why, NULL);
+}
+
+/* The cache key of a Bearer header: SHA-256 of all of it. */
+static void
+cache_key(const char *header, uint8_t key[JWTCACHE_KEY_LEN])
+{
+	crypto_sha256(header, strnlen(header, TOKEN_MAX_LEN + 8), key);
+}
+
+int
+auth_user_jwt_cached(struct jwtcache *cache, const char *header,
+    int64_t now, struct principal *p)
+{
+	uint8_t key[JWTCACHE_KEY_LEN];
+
+	if (cache == NULL || !auth_is_bearer(header))
+		return 0;
+	cache_key(header, key);
+	return jwtcache_get(cache, key, now, p);
+}
+
+int
+auth_user_jwt_remember(const struct conf *conf, struct jwtcache *cache,
+    const char *header, int64_t now, struct principal *p, const char **why)
+{
+	uint8_t key[JWTCACHE_KEY_LEN];
+	double exp = 0;
+
+	if (user_jwt(conf, header, now, p, why, &exp) == -1)
+		return -1;
+	/* Until exp, never past it: the leeway is not stretched further. */
+	if (cache != NULL && exp > (double)now && exp < 1e15) {
+		cache_key(header, key);
+		jwtcache_put(cache, key, (int64_t)exp, now, p);
+	}
+	return 0;
 }

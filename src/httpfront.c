@@ -14,10 +14,10 @@
  *
  * Around that: rate limits (ratelim.c) keyed by principal or client
  * address (clientip.c), CORS headers (cors.c), metrics, connection
- * tracking through evhttp's close callback (evhttp 2.1 tells of a
- * connection only from its first request, so open_connections counts
- * connections that sent one), and an accept loop that rests 100 ms when
- * accept() fails (EMFILE) instead of libevent's retrying at once forever.
+ * tracking from accept to close with caps on their number and a
+ * deadline on each request's arrival (struct conn), and an accept loop
+ * that rests 100 ms when accept() fails (EMFILE) instead of libevent's
+ * retrying at once forever.
  */
 #include <sys/queue.h>
 
@@ -41,6 +41,7 @@
 #include "cors.h"
 #include "httpfront.h"
 #include "json.h"
+#include "jwtcache.h"
 #include "lkgate.h"
 #include "log.h"
 #include "metrics.h"
@@ -54,18 +55,36 @@
 #define ACCEPT_PAUSE_MS	100	/* accepting rests this long on EMFILE */
 #define PAUSE_LOG_MS	10000	/* at most one pause warning per 10 s */
 #define RL_KEY_LEN	(IDENTITY_MAX + 8)
+#define JWT_CACHE_ENTRIES 4096	/* verified user JWTs remembered */
 
 /*
- * A client connection, from the first request the front sees on it to
- * its close.  evhttp's close callback is ours for the connection's whole
- * life, so that open connections can be counted and the request in
- * progress, if any, learns that its peer is gone.
+ * A client connection, from its accept to its close.  evhttp tells of a
+ * connection only through the bufferevent it asks us for (front_new_bev)
+ * and, once it has set the connection up, through that bufferevent's
+ * callback argument: the record is made with the first and adopted, in
+ * the same loop turn, through the second (conn_adopt).  From then on
+ * evhttp's close callback is ours for the connection's whole life, so
+ * that open connections can be counted and capped, the request in
+ * progress, if any, learns that its peer is gone, and a request that
+ * arrives too slowly is cut off (evhttp's own timeout starts again at
+ * every byte, so a byte a second keeps a connection forever).
  */
 struct conn {
 	struct httpfront	*front;
-	struct evhttp_connection *evcon;
+	struct bufferevent	*bev;
+	struct evhttp_connection *evcon;	/* NULL until adopted */
 	struct rq		*rq;	/* the request in progress, or NULL */
+	struct event		*timer;	/* adopts, then the head deadline */
+	struct ipcount		*ip;	/* its address's count; NULL: exempt */
+	int			 head_armed;
 	struct conn		*next;	/* hash chain */
+};
+
+/* Open connections from one address (an IPv6 client by its /64). */
+struct ipcount {
+	uint8_t			 addr[16];
+	size_t			 n;
+	struct ipcount		*next;
 };
 
 struct httpfront {
@@ -77,7 +96,9 @@ struct httpfront {
 	size_t			 inflight;
 	struct conn		*conns[CONN_BUCKETS];
 	size_t			 nconns;
+	struct ipcount		*ips[CONN_BUCKETS];
 	struct ratelim		*rl;
+	struct jwtcache		*jwtc;		/* verified user JWTs */
 	struct event		*accept_timer;	/* resumes accepting */
 	uint64_t		 pause_logged_ms;
 	uint64_t		 pauses;	/* pauses not yet logged */
@@ -114,6 +135,9 @@ struct rq {
 	int			 finished;
 	struct conn		*conn;		/* NULL once replied or gone */
 	int			 rl_done;	/* the rate limit was applied */
+	int			 rl_unverified;	/* charged to the address before
+						   verifying its credential */
+	int			 who_cached;	/* rq->who from the JWT cache */
 	struct rlshared_op	*rl_op;		/* its shared verdict, awaited */
 	unsigned int		 rl_class;
 	int			 rl_then;	/* enum rl_then */
@@ -135,10 +159,12 @@ static void	rq_finish(struct rq *, int status, const char *ctype,
 /* What follows a rate-limit verdict that comes later (from Redis). */
 enum rl_then {
 	RL_THEN_HANDLER,	/* the route's handler runs */
-	RL_THEN_REPLY		/* the reply held in the rq is sent */
+	RL_THEN_REPLY,		/* the reply held in the rq is sent */
+	RL_THEN_AUTH		/* the credential is checked (rq_precheck) */
 };
 
 static int	rq_rate_limit(struct rq *, enum rl_then);
+static void	rq_route_checked(struct rq *);
 static int	rq_hold_reply(struct rq *, int, const char *, const char *,
 		    size_t);
 static void	rq_arm_deadline(struct rq *);
@@ -506,9 +532,9 @@ mono_us(void)
 }
 
 static size_t
-conn_bucket(const struct evhttp_connection *evcon)
+ptr_bucket(const void *ptr)
 {
-	uintptr_t p = (uintptr_t)evcon;
+	uintptr_t p = (uintptr_t)ptr;
 
 	return (size_t)((p >> 4) ^ (p >> 14)) & (CONN_BUCKETS - 1);
 }
@@ -520,15 +546,63 @@ conn_gauge(struct httpfront *front)
 	    (int64_t)front->nconns);
 }
 
+/* The count of addr's connections, made when absent. */
+static struct ipcount *
+ip_get(struct httpfront *front, const uint8_t addr[16])
+{
+	uint64_t h;
+	struct ipcount **head, *ip;
+
+	memcpy(&h, addr + 8, sizeof(h));
+	head = &front->ips[(size_t)(h ^ (h >> 29) ^ addr[7]) &
+	    (CONN_BUCKETS - 1)];
+	for (ip = *head; ip != NULL; ip = ip->next)
+		if (memcmp(ip->addr, addr, 16) == 0)
+			return ip;
+	ip = xcalloc(1, sizeof(*ip));
+	memcpy(ip->addr, addr, 16);
+	ip->next = *head;
+	*head = ip;
+	return ip;
+}
+
 static void
-conn_forget(struct conn *c)
+ip_put(struct httpfront *front, struct ipcount *ip)
+{
+	uint64_t h;
+	struct ipcount **p;
+
+	if (--ip->n > 0)
+		return;
+	memcpy(&h, ip->addr + 8, sizeof(h));
+	p = &front->ips[(size_t)(h ^ (h >> 29) ^ ip->addr[7]) &
+	    (CONN_BUCKETS - 1)];
+	while (*p != ip)
+		p = &(*p)->next;
+	*p = ip->next;
+	free(ip);
+}
+
+static void	conn_input(struct evbuffer *, const struct evbuffer_cb_info *,
+		    void *);
+
+/* Drops the record of a connection; bev_alive: evhttp has not freed its
+ * bufferevent yet. */
+static void
+conn_forget(struct conn *c, int bev_alive)
 {
 	struct httpfront *front = c->front;
-	struct conn **p = &front->conns[conn_bucket(c->evcon)];
+	struct conn **p = &front->conns[ptr_bucket(c->bev)];
 
 	while (*p != c)
 		p = &(*p)->next;
 	*p = c->next;
+	if (bev_alive && c->evcon != NULL)
+		evbuffer_remove_cb(bufferevent_get_input(c->bev), conn_input,
+		    c);
+	if (c->ip != NULL)
+		ip_put(front, c->ip);
+	event_free(c->timer);
 	free(c);
 	front->nconns--;
 	conn_gauge(front);
@@ -550,33 +624,146 @@ front_conn_closed(struct evhttp_connection *evcon, void *arg)
 		c->rq = NULL;
 		rq_finish(rq, 0, NULL, NULL, 0);
 	}
-	conn_forget(c);
+	conn_forget(c, 1);
 }
 
-/* The record of evcon, made at its first request. */
+/* The address a connection counts against; -1: none (exempt). */
+static int
+conn_addr(struct conn *c, uint8_t addr[16])
+{
+	const struct conf *conf = c->front->gate->conf;
+	char *peer = NULL;
+	ev_uint16_t port;
+
+	evhttp_connection_get_peer(c->evcon, &peer, &port);
+	if (peer == NULL || clientip_parse(peer, strlen(peer), addr) == -1)
+		return -1;
+	if (clientip_in(conf->trusted_proxies, conf->ntrusted_proxies, addr))
+		return -1;
+	/* One IPv6 host usually holds a whole /64, as for rate limits. */
+	if (memcmp(addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) != 0)
+		memset(addr + 8, 0, 8);
+	return 0;
+}
+
+/*
+ * evhttp has set the connection up: its bufferevent's callback argument
+ * is its struct evhttp_connection.  A connection over a cap is closed
+ * here, at once, rather than left waiting.
+ */
+static void
+conn_adopt(struct conn *c, int may_refuse)
+{
+	struct httpfront *front = c->front;
+	const struct conf *conf = front->gate->conf;
+	bufferevent_data_cb readcb;
+	uint8_t addr[16];
+	void *arg = NULL;
+	struct ipcount *ip = NULL;
+
+	bufferevent_getcb(c->bev, &readcb, NULL, NULL, &arg);
+	if (readcb == NULL || arg == NULL ||
+	    evhttp_connection_get_bufferevent(arg) != c->bev)
+		fatal("httpfront: evhttp set up a connection unlike 2.1");
+	c->evcon = arg;
+	evhttp_connection_set_closecb(c->evcon, front_conn_closed, c);
+	if (conn_addr(c, addr) == 0)
+		ip = ip_get(front, addr);
+	if (may_refuse && ((long long)front->nconns > conf->max_connections ||
+	    (ip != NULL && (long long)ip->n >= conf->max_connections_per_ip))) {
+		if (ip != NULL && ip->n == 0) {	/* made for this one */
+			ip->n = 1;
+			ip_put(front, ip);
+		}
+		metrics_inc(front->gate->metrics, MC_CONNECTIONS_REFUSED);
+		evhttp_connection_free(c->evcon);	/* forgets c */
+		return;
+	}
+	if (ip != NULL) {
+		ip->n++;
+		c->ip = ip;
+	}
+	if (evbuffer_add_cb(bufferevent_get_input(c->bev), conn_input, c) ==
+	    NULL)
+		fatal("evbuffer_add_cb failed");
+}
+
+/* A request began arriving: it has header_timeout to arrive whole. */
+static void
+conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct conn *c = arg;
+	struct timeval tv = { 0, 0 };
+
+	(void)buf;
+	if (info->n_added == 0 || c->rq != NULL || c->head_armed)
+		return;
+	tv.tv_sec = (time_t)c->front->gate->conf->header_timeout;
+	if (evtimer_add(c->timer, &tv) == -1)
+		fatal("evtimer_add failed");
+	c->head_armed = 1;
+}
+
+/* Adopts the connection, or closes it when its request is too slow. */
+static void
+conn_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)fd;
+	(void)what;
+	if (c->evcon == NULL) {
+		conn_adopt(c, 1);
+		return;
+	}
+	c->head_armed = 0;
+	if (c->rq != NULL)
+		return;
+	metrics_inc(c->front->gate->metrics, MC_HEADER_TIMEOUTS);
+	log_debug("a client took over %lld s to send a request; closing",
+	    c->front->gate->conf->header_timeout);
+	evhttp_connection_free(c->evcon);	/* forgets c */
+}
+
+/* A record for a connection being accepted, adopted later this turn. */
+static void
+conn_new(struct httpfront *front, struct bufferevent *bev)
+{
+	struct conn **head = &front->conns[ptr_bucket(bev)], *c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->front = front;
+	c->bev = bev;
+	if ((c->timer = evtimer_new(front->gate->base, conn_timer, c)) == NULL)
+		fatal("evtimer_new failed");
+	event_active(c->timer, EV_TIMEOUT, 0);
+	c->next = *head;
+	*head = c;
+	front->nconns++;
+	conn_gauge(front);
+}
+
+/* The record of evcon, a request having arrived on it. */
 static struct conn *
 conn_get(struct httpfront *front, struct evhttp_connection *evcon)
 {
-	struct conn **head = &front->conns[conn_bucket(evcon)], *c;
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+	struct conn *c;
 
-	for (c = *head; c != NULL; c = c->next)
-		if (c->evcon == evcon)
+	for (c = front->conns[ptr_bucket(bev)]; c != NULL; c = c->next)
+		if (c->bev == bev)
 			break;
-	if (c == NULL) {
-		c = xcalloc(1, sizeof(*c));
-		c->front = front;
-		c->evcon = evcon;
-		c->next = *head;
-		*head = c;
-		front->nconns++;
-		conn_gauge(front);
+	if (c == NULL)
+		fatal("httpfront: a request on a connection never accepted");
+	if (c->evcon == NULL) {		/* not adopted yet: now, kept */
+		event_del(c->timer);
+		conn_adopt(c, 0);
 	}
-	/*
-	 * Set at every request, which costs nothing and would heal a record
-	 * left behind if evhttp ever freed a connection without calling us
-	 * and a new one came at the same address.
-	 */
-	evhttp_connection_set_closecb(evcon, front_conn_closed, c);
+	if (c->head_armed) {
+		event_del(c->timer);
+		c->head_armed = 0;
+	}
 	return c;
 }
 
@@ -677,8 +864,15 @@ rq_rl_key(struct rq *rq, char *buf, size_t len)
 static void
 rq_rl_headers(struct rq *rq, const struct rl_verdict *v)
 {
+	struct evkeyvalq *h = evhttp_request_get_output_headers(rq->req);
 	char n[16];
 
+	/* A request charged twice (rq_precheck) tells of the last bucket. */
+	if (rq->rl_unverified) {
+		evhttp_remove_header(h, "X-RateLimit-Limit");
+		evhttp_remove_header(h, "X-RateLimit-Remaining");
+		evhttp_remove_header(h, "X-RateLimit-Reset");
+	}
 	snprintf(n, sizeof(n), "%u", v->limit);
 	rq_add_header(rq, "X-RateLimit-Limit", n);
 	snprintf(n, sizeof(n), "%u", v->remaining);
@@ -718,7 +912,9 @@ rq_rl_verdict(void *arg, const struct rl_verdict *v)
 	rq->rl_op = NULL;
 	if (rq_rl_apply(rq, v) == -1)
 		return;
-	if (rq->rl_then == RL_THEN_HANDLER) {
+	if (rq->rl_then == RL_THEN_AUTH)
+		rq_route_checked(rq);
+	else if (rq->rl_then == RL_THEN_HANDLER) {
 		rq_arm_deadline(rq);
 		rq->match.route->handler(rq);
 	} else
@@ -802,8 +998,14 @@ front_new_bev(struct event_base *base, void *arg)
 {
 	struct httpfront *front = arg;
 
+	struct bufferevent *bev;
+
 	metrics_inc(front->gate->metrics, MC_CONNECTIONS_ACCEPTED);
-	return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
+	    NULL)
+		return NULL;
+	conn_new(front, bev);
+	return bev;
 }
 
 /*
@@ -1006,9 +1208,14 @@ rq_who(struct rq *rq, const char **why)
 
 	switch (rq->match.route->auth) {
 	case AUTH_USER_OR_KEY:
-		if (auth_is_bearer(bearer))
-			return auth_user_jwt(c, bearer, util_wall_s(),
-			    &rq->who, why);
+		if (rq->who_cached)
+			return 0;
+		if (auth_is_bearer(bearer)) {
+			metrics_inc(rq_gate(rq)->metrics,
+			    MC_USER_JWT_VERIFICATIONS);
+			return auth_user_jwt_remember(c, rq->front->jwtc,
+			    bearer, util_wall_s(), &rq->who, why);
+		}
 		if (key == NULL) {
 			*why = "missing Authorization: Bearer or X-API-Key "
 			    "header";
@@ -1054,9 +1261,41 @@ rq_authenticate(struct rq *rq)
 	if ((r = rq_who(rq, &why)) < 0) {
 		rq_reply_error(rq, r == -2 ? E_PERMISSION_DENIED :
 		    E_UNAUTHORIZED, "%s", why);
-		return -1;
+		return -1;	/* charged once: to the address, if before */
 	}
+	if (rq->rl_unverified)
+		rq->rl_done = 0;	/* now the principal's bucket too */
 	return 0;
+}
+
+/*
+ * What a credential costs before the rate limit can refuse it.  A user
+ * JWT that verified before is taken from the cache, for a hash.  One that
+ * did not would cost a signature check: it is first charged to the
+ * client address's bucket, so that once an address has used its bucket
+ * up, forged tokens get 429 for a hash each.  API keys (a constant-time
+ * compare) and cookies (a MAC) are cheap, and charged after, as before.
+ * -1 when answered 429, 1 when waiting for Redis's verdict (which then
+ * goes on in rq_route_checked).
+ */
+static int
+rq_precheck(struct rq *rq)
+{
+	const struct conf *c = rq_gate(rq)->conf;
+	const char *bearer = rq_header(rq, "Authorization");
+
+	if (rq->match.route->auth != AUTH_USER_OR_KEY ||
+	    c->user_keys == NULL || !auth_is_bearer(bearer))
+		return 0;
+	if (auth_user_jwt_cached(rq->front->jwtc, bearer, util_wall_s(),
+	    &rq->who)) {
+		metrics_inc(rq_gate(rq)->metrics, MC_USER_JWT_CACHE_HITS);
+		rq->who_cached = 1;
+		return 0;
+	}
+	/* rq->who is still anonymous: the address's bucket is charged. */
+	rq->rl_unverified = 1;
+	return rq_rate_limit(rq, RL_THEN_AUTH);
 }
 
 /* Answers a path that exists but not with this method. */
@@ -1093,6 +1332,25 @@ rq_arm_deadline(struct rq *rq)
 		fatal("evtimer_add failed");
 }
 
+/* A routed request's body, credential and rate limit, then its
+ * handler. */
+static void
+rq_route_checked(struct rq *rq)
+{
+	int jb;
+
+	jb = rq->match.route->json_body & RB_JSON_MASK;
+	if (jb != 0 && (jb == RB_JSON || rq->bodylen > 0) &&
+	    rq_parse_json(rq) == -1)
+		return;
+	if (rq_authenticate(rq) == -1)
+		return;
+	if (rq_rate_limit(rq, RL_THEN_HANDLER) != 0)
+		return;		/* answered 429, or waits for Redis */
+	rq_arm_deadline(rq);
+	rq->match.route->handler(rq);
+}
+
 static void
 rq_route(struct rq *rq)
 {
@@ -1100,7 +1358,7 @@ rq_route(struct rq *rq)
 	const struct route *shape;
 	enum router_result r;
 	const char *path;
-	int method, allow, jb;
+	int method, allow;
 
 	method = router_method_from_name(rq->method_name);
 	uri = evhttp_request_get_evhttp_uri(rq->req);
@@ -1124,16 +1382,9 @@ rq_route(struct rq *rq)
 	}
 	if (rq_take_body(rq) == -1)
 		return;
-	jb = rq->match.route->json_body & RB_JSON_MASK;
-	if (jb != 0 && (jb == RB_JSON || rq->bodylen > 0) &&
-	    rq_parse_json(rq) == -1)
-		return;
-	if (rq_authenticate(rq) == -1)
-		return;
-	if (rq_rate_limit(rq, RL_THEN_HANDLER) != 0)
+	if (rq_precheck(rq) != 0)
 		return;		/* answered 429, or waits for Redis */
-	rq_arm_deadline(rq);
-	rq->match.route->handler(rq);
+	rq_route_checked(rq);
 }
 
 /*
@@ -1144,7 +1395,8 @@ rq_route(struct rq *rq)
  * is a 400 by RFC 9112 5.1), a Host missing in HTTP/1.1 or repeated, a
  * Content-Length repeated (evhttp reads the first) or not all digits
  * ("+15"), a Transfer-Encoding other than one "chunked" (evhttp drops the
- * codings it cannot undo).  NULL when the framing is sound.
+ * codings it cannot undo) or one beside a Content-Length.  NULL when the
+ * framing is sound.
  */
 /* 1 when s is an RFC 9110 token (one or more tchars).  Not strspn: with
  * this many bytes to accept glibc takes its slow generic path, and this
@@ -1187,6 +1439,10 @@ framing_problem(struct evhttp_request *req)
 	}
 	if (nhost > 1 || (nhost == 0 && req->minor == 1))
 		return "HTTP/1.1 needs exactly one Host header";
+	/* Two framings: which one a proxy in front used is unknowable, so
+	 * the connection cannot go on (RFC 9112 6.1). */
+	if (ncl > 0 && nte > 0)
+		return "Transfer-Encoding and Content-Length together";
 	return NULL;
 }
 
@@ -1246,6 +1502,8 @@ httpfront_apply_conf(struct httpfront *front)
 	evhttp_set_max_headers_size(front->http,
 	    (ev_ssize_t)c->max_header_bytes);
 	evhttp_set_max_body_size(front->http, (ev_ssize_t)c->max_body_bytes * 2);
+	/* What verified under the old keys, issuer or audience may not. */
+	jwtcache_clear(front->jwtc);
 }
 
 struct httpfront *
@@ -1261,6 +1519,7 @@ httpfront_new(struct lkgate *gate, const struct route *table, size_t n,
 	front->nroutes = n;
 	if ((front->http = evhttp_new(gate->base)) == NULL)
 		fatal("evhttp_new failed");
+	front->jwtc = jwtcache_new(JWT_CACHE_ENTRIES, sizeof(struct principal));
 	httpfront_apply_conf(front);
 	evhttp_set_timeout(front->http, 30);
 	evhttp_set_allowed_methods(front->http, EVHTTP_REQ_GET |
@@ -1313,7 +1572,8 @@ httpfront_free(struct httpfront *front)
 	 * any record left is one evhttp freed without telling. */
 	for (i = 0; i < CONN_BUCKETS; i++)
 		while (front->conns[i] != NULL)
-			conn_forget(front->conns[i]);
+			conn_forget(front->conns[i], 0);
 	ratelim_free(front->rl);
+	jwtcache_free(front->jwtc);
 	free(front);
 }

@@ -1,11 +1,26 @@
 /*
- * log: JSON lines on stderr.  The level is the only global state.  Each
- * line is built in one buffer and written with one write(2), so lines from
- * a crash handler or a child never interleave mid-line.
+ * log: JSON lines on stderr.  Each line is built in one buffer.  Until
+ * log_attach() (start-up) and after log_detach() (exit) a line is written
+ * at once; in between, lines go to a bounded buffer that an event flushes
+ * in the loop turn that filled it, without ever blocking: a stderr that is
+ * a pipe nobody reads must not stall requests.  A pipe is written through
+ * an opening of its own, non-blocking (the descriptor we inherited may be
+ * shared with the parent, whose own writes must stay blocking), a socket
+ * with MSG_DONTWAIT, a file or a terminal as they are.  When the buffer is
+ * full a line is dropped whole and counted (log_dropped), so the lines
+ * that are written are complete and in order.
+ *
+ * Global state: the level, and that output.
  */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +32,8 @@
 #include "log.h"
 
 #define LOG_LINE_MAX 4096
+#define LOG_BUF_MAX	(256 * 1024)	/* bytes of lines waiting at most */
+#define LOG_EXIT_WAIT_MS 1000		/* given to a slow reader at exit */
 
 static enum log_level log_threshold = LOG_INFO;
 
@@ -155,24 +172,194 @@ line_begin(struct line *l, enum log_level level)
 	line_putc(l, '"');
 }
 
+/* Where lines go, and those waiting to go. */
+static struct {
+	struct event_base *base;	/* NULL: write at once */
+	struct event	*flush_ev;	/* active: flush in this turn */
+	struct event	*write_ev;	/* the descriptor is writable again */
+	int		 fd;
+	int		 own_fd;	/* fd is our opening of the pipe */
+	int		 is_socket;
+	int		 flush_pending;
+	int		 in_libevent;	/* no libevent calls from here */
+	char		*buf;
+	size_t		 off, len;	/* waiting: buf[off..len) */
+	uint64_t	 dropped;
+} out = { .fd = STDERR_FILENO };
+
+/* One write attempt; -1 with errno as write(2). */
+static ssize_t
+out_write(const char *p, size_t n)
+{
+	if (out.is_socket)
+		return send(out.fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	return write(out.fd, p, n);
+}
+
+/* Writes what it can of the waiting lines; 1 when some are left that the
+ * descriptor would not take yet. */
+static int
+out_flush_some(void)
+{
+	ssize_t n;
+
+	while (out.off < out.len) {
+		n = out_write(out.buf + out.off, out.len - out.off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 1;
+		if (n <= 0)
+			break;		/* stderr is gone: nothing to keep */
+		out.off += (size_t)n;
+	}
+	out.off = out.len = 0;
+	return 0;
+}
+
+static void
+out_flush(evutil_socket_t fd, short what, void *arg)
+{
+	int saved = errno;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	out.flush_pending = 0;
+	if (out_flush_some() && !out.in_libevent &&
+	    event_add(out.write_ev, NULL) == -1)
+		out.off = out.len = 0;	/* cannot wait: give them up */
+	errno = saved;
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Waits at most ms for the waiting lines to be written (exit). */
+static void
+out_drain(int ms)
+{
+	struct pollfd p = { .fd = out.fd, .events = POLLOUT };
+	uint64_t end = mono_ms() + (uint64_t)ms, now;
+
+	while (out_flush_some()) {
+		now = mono_ms();
+		if (now >= end || poll(&p, 1, (int)(end - now)) <= 0) {
+			out.off = out.len = 0;
+			out.dropped++;
+			return;
+		}
+	}
+}
+
+/* Sends a finished line: queued while attached, else written now. */
+static void
+out_line(const char *p, size_t n)
+{
+	if (out.buf == NULL) {
+		out.buf = (char *)(uintptr_t)p;	/* borrowed for the drain */
+		out.off = 0;
+		out.len = n;
+		out_drain(LOG_EXIT_WAIT_MS);
+		out.buf = NULL;
+		return;
+	}
+	if (out.len + n > LOG_BUF_MAX && out.off > 0) {
+		memmove(out.buf, out.buf + out.off, out.len - out.off);
+		out.len -= out.off;
+		out.off = 0;
+	}
+	if (out.len + n > LOG_BUF_MAX) {
+		out.dropped++;
+		return;
+	}
+	memcpy(out.buf + out.len, p, n);
+	out.len += n;
+	if (out.base == NULL) {
+		out_drain(LOG_EXIT_WAIT_MS);
+		return;
+	}
+	if (out.flush_pending || event_pending(out.write_ev, EV_WRITE, NULL))
+		return;
+	if (out.in_libevent) {		/* what the descriptor takes now */
+		(void)out_flush_some();
+		return;
+	}
+	out.flush_pending = 1;
+	event_active(out.flush_ev, EV_TIMEOUT, 0);
+}
+
+/* Our own non-blocking opening of the pipe on stderr, or -1. */
+static int
+open_pipe_nonblocking(void)
+{
+	return open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+}
+
+void
+log_attach(struct event_base *base)
+{
+	struct stat st;
+	int fd;
+
+	if (fstat(STDERR_FILENO, &st) == 0) {
+		if (S_ISSOCK(st.st_mode))
+			out.is_socket = 1;
+		else if (S_ISFIFO(st.st_mode)) {
+			if ((fd = open_pipe_nonblocking()) != -1) {
+				out.fd = fd;
+				out.own_fd = 1;
+			} else
+				log_warn("log: cannot open stderr's pipe "
+				    "non-blocking (%s): a stalled reader "
+				    "stalls lkgate", strerror(errno));
+		}
+	}
+	out.flush_ev = event_new(base, -1, 0, out_flush, NULL);
+	out.write_ev = event_new(base, out.fd, EV_WRITE, out_flush, NULL);
+	if (out.flush_ev == NULL || out.write_ev == NULL)
+		fatal("log: event_new failed");
+	out.buf = malloc(LOG_BUF_MAX);
+	if (out.buf == NULL)
+		fatal("log: out of memory");
+	out.base = base;
+}
+
+void
+log_detach(void)
+{
+	if (out.base == NULL)
+		return;
+	event_free(out.flush_ev);
+	event_free(out.write_ev);
+	out.flush_ev = out.write_ev = NULL;
+	out.base = NULL;
+	out.flush_pending = 0;
+	out_drain(LOG_EXIT_WAIT_MS);
+	free(out.buf);
+	out.buf = NULL;
+}
+
+uint64_t
+log_dropped(void)
+{
+	return out.dropped;
+}
+
 static void
 line_end(struct line *l)
 {
-	ssize_t n;
-	size_t off = 0;
-
 	if (l->truncated)
 		line_puts(l, ",\"truncated\":true");
 	l->buf[l->len++] = '}';
 	l->buf[l->len++] = '\n';
-	while (off < l->len) {
-		n = write(STDERR_FILENO, l->buf + off, l->len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
+	out_line(l->buf, l->len);
 }
 
 static void	log_vmsg(enum log_level, const char *, va_list)
@@ -219,6 +406,7 @@ fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vmsg(LOG_ERROR, fmt, ap);
 	va_end(ap);
+	log_detach();
 	exit(1);
 }
 
@@ -260,6 +448,9 @@ log_event(enum log_level level, const char *name, ...)
 static void
 log_from_libevent(int severity, const char *msg)
 {
+	/* libevent may not be called from its own log callback: the line
+	 * waits for the next flush. */
+	out.in_libevent = 1;
 	switch (severity) {
 	case EVENT_LOG_DEBUG:
 		log_debug("libevent: %s", msg);
@@ -274,6 +465,7 @@ log_from_libevent(int severity, const char *msg)
 		log_error("libevent: %s", msg);
 		break;
 	}
+	out.in_libevent = 0;
 }
 
 void

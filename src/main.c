@@ -371,6 +371,7 @@ stop(struct runtime *rt)
 	event_free(rt->sig_term);
 	event_free(rt->sig_int);
 	event_free(rt->sig_hup);
+	log_detach();
 	event_base_free(g->base);
 	metrics_free(g->metrics);
 	conf_free(g->conf);
@@ -401,6 +402,7 @@ main(int argc, char **argv)
 	if (rt.opts.dev)
 		add_dev_key(&rt, rt.gate.conf);
 	start(&rt);
+	log_attach(rt.gate.base);
 	log_info("lkgate %s listening on %s, LiveKit API at %s",
 	    LKGATE_VERSION, rt.gate.conf->listen, rt.gate.conf->livekit_api_url);
 	if (event_base_dispatch(rt.gate.base) == -1)

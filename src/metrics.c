@@ -124,6 +124,14 @@ metrics_value(const struct metrics *m, enum metrics_counter c)
 }
 
 void
+metrics_counter_set(struct metrics *m, enum metrics_counter c, uint64_t v)
+{
+	if (m == NULL)
+		return;
+	m->counters[c] = v;
+}
+
+void
 metrics_gauge_set(struct metrics *m, enum metrics_gauge g, int64_t v)
 {
 	if (m == NULL)

@@ -51,6 +51,8 @@ static const char *const token_err_strings[] = {
 	[TOKEN_BAD_ISSUER] = "token issuer is not accepted",
 	[TOKEN_BAD_AUDIENCE] = "token audience is not accepted",
 	[TOKEN_BAD_HASH] = "body does not match the token's hash",
+	[TOKEN_KID_REQUIRED] = "token names no key (kid) and several keys "
+	    "could have signed it",
 };
 
 const char *
@@ -452,10 +454,38 @@ key_verifies(const struct token_key *k, const struct jws *j)
 	return 0;
 }
 
+/* 1 when k may have signed j: its kid allows it and its alg is j's. */
+static int
+key_is_candidate(const struct token_key *k, const struct jws *j)
+{
+	return k->alg == j->alg &&
+	    (j->kid == NULL || k->kid == NULL || strcmp(j->kid, k->kid) == 0);
+}
+
+/*
+ * An RS256 or ES256 signature costs a public-key operation: a token that
+ * several such keys could have signed is refused rather than tried
+ * against each, so one forged token costs at most one.  HMAC keys are
+ * cheap and all tried.
+ */
+static int
+too_many_candidates(const struct token_keyset *ks, const struct jws *j)
+{
+	size_t i, n = 0;
+
+	if (j->alg == TOKEN_HS256)
+		return 0;
+	for (i = 0; ks != NULL && i < ks->nkeys; i++)
+		if (key_is_candidate(&ks->keys[i], j) && ++n > 1)
+			return 1;
+	return 0;
+}
+
 /*
  * Tries the keys whose kid allows it and whose pinned alg is the header's.
  * The error tells no candidate (NO_KEY) from candidates of another alg
- * only (BAD_ALG) from a signature none of them accepts.
+ * only (BAD_ALG) from too many public keys (KID_REQUIRED) from a
+ * signature none of them accepts.
  */
 static enum token_err
 jws_check_keys(const struct token_keyset *ks, const struct jws *j)
@@ -463,6 +493,8 @@ jws_check_keys(const struct token_keyset *ks, const struct jws *j)
 	const struct token_key *k;
 	size_t i, ncand = 0, nalg = 0;
 
+	if (too_many_candidates(ks, j))
+		return TOKEN_KID_REQUIRED;
 	for (i = 0; ks != NULL && i < ks->nkeys; i++) {
 		k = &ks->keys[i];
 		if (j->kid != NULL && k->kid != NULL &&

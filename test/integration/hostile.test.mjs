@@ -6,9 +6,14 @@
 // cleanly (under `make asan`: without a sanitizer report or a leak).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { startEmulator } from '../emulator/emulator.mjs';
-import { request, startLkgate } from './lib.mjs';
+import { freePort, lkgateBin, request, startLkgate } from './lib.mjs';
 import {
   ADMIN_KEY, FOREIGN_SESSION_ROOM, KEY, USER_JWT_SECRET, cases,
 } from './hostile-cases.mjs';
@@ -150,6 +155,265 @@ describe('slow-loris clients', () => {
         clearInterval(c.timer);
         c.sock.destroy();
       }
+    }
+  });
+});
+
+// The environment every extra lkgate of the tests below starts with.
+const baseEnv = () => ({
+  LIVEKIT_URL: `ws://127.0.0.1:${lk.port}`,
+  LIVEKIT_API_KEY: LK_KEY,
+  LIVEKIT_API_SECRET: LK_SECRET,
+  LKGATE_API_KEYS: `hostile:${KEY},ops:${ADMIN_KEY}:admin`,
+});
+
+// The value of an unlabelled metric of /metrics.
+async function metric(url, name) {
+  const res = await request(`${url}/metrics`, { agent: false });
+  const m = new RegExp(`^lkgate_${name} (\\d+)$`, 'm').exec(res.text);
+  return m ? Number(m[1]) : undefined;
+}
+
+// A connection from a loopback address other than 127.0.0.1; resolves
+// once connected.  state.closed turns true when the server closes it.
+function connectFrom(port, localAddress) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host: '127.0.0.1', localAddress });
+    const state = { sock, closed: false, data: '', timer: null };
+    sock.on('error', () => {});
+    sock.on('data', (d) => { state.data += d.toString('latin1'); });
+    sock.on('close', () => {
+      state.closed = true;
+      clearInterval(state.timer);
+    });
+    sock.on('connect', () => resolve(state));
+  });
+}
+
+const waitFor = async (cond, ms) => {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await sleep(50);
+  return cond();
+};
+
+describe('forged user JWTs cost no signature check once throttled', () => {
+  const keys = Array.from({ length: 8 },
+    () => generateKeyPairSync('ec', { namedCurve: 'P-256' }));
+  const rogue = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  let g;
+  let dir;
+
+  const es256 = (key, header) => {
+    const t = Math.floor(Date.now() / 1000);
+    const b = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const input = `${b({ alg: 'ES256', typ: 'JWT', ...header })}.` +
+      b({ sub: 'zoe', iat: t, exp: t + 600 });
+    const sig = cryptoSign('sha256', Buffer.from(input),
+      { key, dsaEncoding: 'ieee-p1363' });
+    return `${input}.${sig.toString('base64url')}`;
+  };
+  const call = (jwt) => request(`${g.url}/api/livekit/token`, {
+    method: 'POST', agent: false,
+    headers: { Authorization: `Bearer ${jwt}` },
+    body: { room_name: 'any-room' },
+  });
+
+  before(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lkgate-hostile-'));
+    fs.writeFileSync(path.join(dir, 'jwks.json'), JSON.stringify({
+      keys: keys.map((k, i) =>
+        ({ ...k.publicKey.export({ format: 'jwk' }), kid: `k${i}` })),
+    }));
+    g = await startLkgate({ env: { ...baseEnv(),
+      LKGATE_USER_JWT_JWKS_FILE: path.join(dir, 'jwks.json'),
+      LKGATE_RATE_LIMITS: 'token=4/1m' } });
+  });
+  after(async () => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    const { code } = await g.stop();
+    assert.equal(code, 0, g.stderr().split('\n').slice(-20).join('\n'));
+  });
+
+  let valid;
+  it('a valid token is verified once, then taken from the cache', async () => {
+    valid = es256(keys[3].privateKey, { kid: 'k3' });
+    for (let i = 0; i < 3; i++) {
+      const res = await call(valid);
+      assert.ok(res.status !== 401 && res.status !== 429,
+        `${res.status} ${res.text}`);
+    }
+    assert.equal(await metric(g.url, 'user_jwt_verifications_total'), 1);
+    assert.equal(await metric(g.url, 'user_jwt_cache_hits_total'), 2);
+  });
+
+  it('an ES256 token without kid against 8 keys: 401, tried against none', async () => {
+    const res = await call(es256(rogue.privateKey, {}));
+    assert.equal(res.status, 401, res.text);
+    assert.match(res.json.error, /no key \(kid\)/);
+  });
+
+  it('once the address has used up its bucket: 429 without a check', async () => {
+    // The first valid token took one token of the address's bucket, the
+    // kid-less one another: two forgeries naming a kid use the rest.
+    for (let i = 0; i < 2; i++) {
+      const res = await call(es256(rogue.privateKey, { kid: 'k5' }));
+      assert.equal(res.status, 401, res.text);
+    }
+    const before = await metric(g.url, 'user_jwt_verifications_total');
+    for (let i = 0; i < 5; i++) {
+      const res = await call(es256(rogue.privateKey, { kid: 'k5', n: i }));
+      assert.equal(res.status, 429, res.text);
+    }
+    assert.equal(await metric(g.url, 'user_jwt_verifications_total'), before,
+      'no forged token was checked once the bucket was empty');
+    // A token verified before is a hash to check: it goes on.
+    let res = await call(valid);
+    assert.notEqual(res.status, 429, res.text);
+    assert.notEqual(res.status, 401, res.text);
+    // A new one would cost a signature: the address pays first.
+    res = await call(es256(keys[3].privateKey, { kid: 'k3' }));
+    assert.equal(res.status, 429, res.text);
+  });
+});
+
+describe('slow and greedy clients', () => {
+  it('300 connections trickling a byte a second from 127.0.0.2 are closed by the header deadline, 127.0.0.1 keeps its answers', async () => {
+    const g = await startLkgate({ env: { ...baseEnv(),
+      LKGATE_HEADER_TIMEOUT: '2', LKGATE_MAX_CONNECTIONS_PER_IP: '1000' } });
+    const slow = [];
+    try {
+      for (let i = 0; i < 300; i++) slow.push(await connectFrom(g.port, '127.0.0.2'));
+      const head = 'GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ' + 'a'.repeat(100);
+      const t0 = Date.now();
+      for (const c of slow) {
+        let n = 0;
+        c.sock.write(head[n++]);
+        c.timer = setInterval(() => { if (!c.closed) c.sock.write(head[n++ % head.length]); }, 1000);
+      }
+      while (Date.now() - t0 < 3000) {
+        const s = performance.now();
+        const res = await request(`${g.url}/health`, { agent: false });
+        assert.equal(res.status, 200);
+        assert.ok(performance.now() - s < LORIS_HEALTH_MS);
+        await sleep(200);
+      }
+      assert.ok(await waitFor(() => slow.every((c) => c.closed), 5000),
+        `${slow.filter((c) => !c.closed).length} of 300 still open ` +
+        `${Date.now() - t0} ms after their first byte`);
+      assert.ok(Date.now() - t0 >= 1500, 'closed before the deadline');
+      assert.ok(slow.every((c) => c.data === ''), 'closed without an answer');
+      assert.equal(await metric(g.url, 'header_timeouts_total'), 300);
+    } finally {
+      for (const c of slow) { clearInterval(c.timer); c.sock.destroy(); }
+    }
+    const { code } = await g.stop();
+    assert.equal(code, 0, g.stderr().split('\n').slice(-20).join('\n'));
+  });
+
+  it('over max_connections_per_ip or max_connections a connection is closed at once', async () => {
+    const g = await startLkgate({ env: { ...baseEnv(),
+      LKGATE_MAX_CONNECTIONS: '12', LKGATE_MAX_CONNECTIONS_PER_IP: '5' } });
+    const open = [];
+    try {
+      for (let i = 0; i < 5; i++) open.push(await connectFrom(g.port, '127.0.0.3'));
+      const sixth = await connectFrom(g.port, '127.0.0.3');
+      assert.ok(await waitFor(() => sixth.closed, 1000),
+        'the sixth connection from one address was not closed');
+      let res = await request(`${g.url}/health`, { agent: false });
+      assert.equal(res.status, 200, 'another address is still served');
+      for (let i = 0; i < 5; i++) open.push(await connectFrom(g.port, '127.0.0.4'));
+      await sleep(100);
+      // 10 held open; the 11th and 12th (a request each) fit, a 13th does not.
+      const keep = await connectFrom(g.port, '127.0.0.5');
+      open.push(await connectFrom(g.port, '127.0.0.5'));
+      const over = await connectFrom(g.port, '127.0.0.6');
+      assert.ok(await waitFor(() => over.closed, 1000),
+        'a connection over max_connections was not closed');
+      assert.ok(!keep.closed && open.every((c) => !c.closed),
+        'connections under the caps stay open');
+      for (const c of open) c.sock.destroy();
+      keep.sock.destroy();
+      await sleep(200);
+      res = await request(`${g.url}/health`, { agent: false });
+      assert.equal(res.status, 200, 'served again once they closed');
+      assert.ok(await metric(g.url, 'connections_refused_total') >= 2);
+    } finally {
+      for (const c of open) c.sock.destroy();
+    }
+    const { code } = await g.stop();
+    assert.equal(code, 0, g.stderr().split('\n').slice(-20).join('\n'));
+  });
+});
+
+describe('framing', () => {
+  it('Transfer-Encoding with Content-Length: 400, Connection: close, nothing more read', async () => {
+    const body = '{"room_name":"r1"}';
+    const bad = 'POST /api/livekit/token HTTP/1.1\r\nHost: x\r\n' +
+      `X-API-Key: ${KEY}\r\nContent-Type: application/json\r\n` +
+      'Content-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+    const next = 'GET /health HTTP/1.1\r\nHost: x\r\n\r\n';
+    const c = await connectFrom(gw.port, '127.0.0.1');
+    c.sock.write(bad + next);
+    assert.ok(await waitFor(() => c.closed, 3000), 'the connection stayed open');
+    const answers = c.data.match(/^HTTP\/1\.1 \d{3}/gm) ?? [];
+    assert.deepEqual(answers, ['HTTP/1.1 400'], c.data);
+    assert.match(c.data, /^Connection: close\r$/mi);
+  });
+});
+
+describe('a log reader that stalls', () => {
+  it('requests are answered, lines dropped and counted, the rest whole and in order, flushed at exit', async () => {
+    const port = await freePort();
+    const proc = spawn(lkgateBin(), [], {
+      env: { PATH: process.env.PATH, ...baseEnv(),
+        LKGATE_LISTEN: `127.0.0.1:${port}`,
+        ...(process.env.ASAN_OPTIONS ? { ASAN_OPTIONS: process.env.ASAN_OPTIONS } : {}),
+        ...(process.env.UBSAN_OPTIONS ? { UBSAN_OPTIONS: process.env.UBSAN_OPTIONS } : {}) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const exited = new Promise((resolve) => proc.on('exit', (code) => resolve(code)));
+    proc.stderr.pause();	// nobody reads: the pipe fills up
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      let up = false;
+      for (let i = 0; i < 100 && !up; i++) {
+        try { up = (await request(`${url}/health`, { agent: false, timeout: 500 })).status === 200; } catch { await sleep(50); }
+      }
+      assert.ok(up, 'lkgate did not start');
+      const pad = 'x'.repeat(100);
+      const N = 4000;
+      const t0 = Date.now();
+      for (let i = 0; i < N; i += 50) {
+        await Promise.all(Array.from({ length: 50 }, (_, j) => request(`${url}/health`,
+          { headers: { 'X-Request-Id': `r${String(i + j).padStart(6, '0')}-${pad}` }, timeout: 2000 })
+          .then((r) => assert.equal(r.status, 200))));
+      }
+      const dropped = await metric(url, 'log_lines_dropped_total');
+      assert.ok(dropped > 0, `dropped ${dropped} after ${Date.now() - t0} ms`);
+      // Now read everything, and stop.
+      let text = '';
+      proc.stderr.on('data', (d) => { text += d.toString(); });
+      proc.stderr.resume();
+      await sleep(300);
+      const more = await request(`${url}/health`, { agent: false, headers: { 'X-Request-Id': 'z-after' } });
+      assert.equal(more.status, 200);
+      proc.kill('SIGTERM');
+      assert.equal(await exited, 0);
+      await new Promise((resolve) => (proc.stderr.readableEnded ? resolve() : proc.stderr.on('end', resolve)));
+      const lines = text.split('\n');
+      assert.equal(lines.pop(), '', 'the last line is complete');
+      const parsed = lines.map((l) => JSON.parse(l));
+      const ids = parsed.filter((l) => l.event === 'access' && /^r\d{6}-/.test(l.id)).map((l) => l.id);
+      assert.ok(ids.length > 0 && ids.length < N, `${ids.length} access lines kept`);
+      // Requests ran 50 at a time: their lines are in order batch by batch.
+      for (let i = 1; i < ids.length; i++) {
+        assert.ok(Number(ids[i].slice(1, 7)) > Number(ids[i - 1].slice(1, 7)) - 50, `${ids[i - 1]} then ${ids[i]}`);
+      }
+      assert.ok(parsed.some((l) => l.id === 'z-after'), 'a line logged after the reader came back');
+      assert.equal(parsed.at(-1).msg, 'stopped', 'flushed at exit');
+    } finally {
+      proc.kill('SIGKILL');
     }
   });
 });

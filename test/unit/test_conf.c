@@ -159,6 +159,9 @@ test_dev_defaults(void)
 	is_int(c->max_body_bytes, 65536, "dev: max_body_bytes");
 	is_int(c->max_header_bytes, 16384, "dev: max_header_bytes");
 	is_int(c->max_inflight, 4096, "dev: max_inflight");
+	is_int(c->max_connections, 10000, "dev: max_connections");
+	is_int(c->max_connections_per_ip, 256, "dev: max_connections_per_ip");
+	is_int(c->header_timeout, 10, "dev: header_timeout");
 	is_int(c->shutdown_grace_ms, 10000, "dev: shutdown_grace_ms");
 	is_str(c->log_level, "info", "dev: log_level");
 	is_int(c->dev, 1, "dev: flag set");
@@ -432,6 +435,10 @@ static const struct {
 	{ "max_body_bytes", "LKGATE_MAX_BODY_BYTES", 1024, 1048576 },
 	{ "max_header_bytes", "LKGATE_MAX_HEADER_BYTES", 1024, 65536 },
 	{ "max_inflight", "LKGATE_MAX_INFLIGHT", 1, 100000 },
+	{ "max_connections", "LKGATE_MAX_CONNECTIONS", 1, 1000000 },
+	{ "max_connections_per_ip", "LKGATE_MAX_CONNECTIONS_PER_IP", 1,
+	  1000000 },
+	{ "header_timeout", "LKGATE_HEADER_TIMEOUT", 1, 3600 },
 	{ "shutdown_grace_ms", "LKGATE_SHUTDOWN_GRACE_MS", 0, 600000 },
 	{ "metrics_history", "LKGATE_METRICS_HISTORY", 60, 86400 },
 	{ "alert_window", "LKGATE_ALERT_WINDOW", 10, 86400 },
@@ -983,6 +990,7 @@ test_foreach(void)
 		"upstream_timeout_ms", "upstream_connect_timeout_ms",
 		"upstream_max_connections", "request_timeout_ms",
 		"max_body_bytes", "max_header_bytes", "max_inflight",
+		"max_connections", "max_connections_per_ip", "header_timeout",
 		"shutdown_grace_ms", "rate_limits", "rate_limit_table_size",
 		"redis_url", "redis_password", "redis_password_file",
 		"redis_timeout_ms",

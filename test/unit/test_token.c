@@ -252,6 +252,35 @@ test_rfc7515_pk(void)
 	clear_keys(k, 3);
 }
 
+/* Several public keys: a token must name its own, and is then checked
+ * against that one only. */
+static void
+test_kid_required(void)
+{
+	struct token_verify_opts o = { RFC7515_NOW, 0, "joe", NULL, 1 };
+	struct token_key k[4];
+	struct token_keyset ks = { k, 4 };
+
+	k[0] = hs_key(NULL, SECRET, strlen(SECRET));
+	k[1] = rsa_key();
+	k[2] = ec_key();
+	k[3] = ec_key();
+	is_int(verify(&ks, a3_jws, &o), TOKEN_KID_REQUIRED,
+	    "ES256 without kid against two ES256 keys: refused untried");
+	is_int(verify(&ks, a2_jws, &o), TOKEN_OK,
+	    "RS256 without kid against one RS256 key: tried");
+	k[2].kid = strdup("a");
+	k[3].kid = strdup("b");
+	is_int(verify(&ks, a3_jws, &o), TOKEN_KID_REQUIRED,
+	    "ES256 without kid against two keys with kids: refused");
+	ks.nkeys = 3;
+	is_int(verify(&ks, a3_jws, &o), TOKEN_OK,
+	    "ES256 without kid against one ES256 key: tried");
+	is_str(token_err_string(TOKEN_KID_REQUIRED), "token names no key (kid) "
+	    "and several keys could have signed it", "its message");
+	clear_keys(k, 4);
+}
+
 static void
 test_alg_pinning(void)
 {
@@ -741,6 +770,7 @@ main(void)
 	test_rfc7515_pk();
 	test_alg_pinning();
 	test_kid();
+	test_kid_required();
 	test_times();
 	test_iss_aud();
 	test_structure();
