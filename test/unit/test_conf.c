@@ -938,7 +938,7 @@ test_match(void)
 }
 
 struct seen {
-	char	keys[64][64];
+	char	keys[128][64];
 	size_t	n;
 	int	good;
 };
