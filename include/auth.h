@@ -12,6 +12,14 @@
 
 enum principal_kind { P_ANONYMOUS, P_API_KEY, P_USER };
 
+/* How authenticating a request ended; the failures are negative, so
+ * "< 0" is "refused", and -1 is the -1 of the functions below. */
+enum auth_outcome {
+	AUTHN_OK = 0,
+	AUTHN_UNKNOWN = -1,	/* who is calling is not known: 401 */
+	AUTHN_FORBIDDEN = -2	/* known, but this request is refused: 403 */
+};
+
 /*
  * Where a principal comes from.  Principals of different sources never
  * compare equal, even when their ids are the same string: a user's name

@@ -1,6 +1,6 @@
 /*
  * conf: lkgate's configuration, from a file, the environment and built-in
- * defaults, driven by one table of options (conf.c).
+ * defaults, driven by one table of options (conf_table.c).
  *
  * Pure: the environment is read through a lookup callback and nothing here
  * touches the network or the clock, so tests can build any configuration.
@@ -163,6 +163,15 @@ int		 conf_add_api_key(struct conf *, const char *entry, char **why);
 /* Returns the profile named name, or NULL. */
 const struct agent_profile *conf_profile_by_name(const struct conf *,
 		    const char *name);
+
+/*
+ * Calls fn for each option read at start-up only whose value differs
+ * between running and loaded, with its file key and the running value as
+ * text (borrowed for the call): what a reload cannot change.
+ */
+void		 conf_foreach_restart_change(const struct conf *running,
+		    const struct conf *loaded, void (*fn)(void *arg,
+		    const char *key, const char *kept), void *arg);
 
 /*
  * Calls fn once per option of the table, in table order, with its file key,

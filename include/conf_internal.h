@@ -2,11 +2,23 @@
  * conf_internal: what the files of the conf module share.  Private to the
  * module: only src/conf*.c include this; the rest of lkgate sees conf.h.
  *
- *   conf.c         the options table, conf_load()'s order, conf_free()
- *   conf_parse.c   staging: the file's syntax, the environment, the files
- *                  options name (_FILE secrets, API key files, JWKS)
- *   conf_values.c  parsers of single values, shared checks on text
+ * The files, each calling only those below it (no call circle; checked
+ * by test/check-includes on the built objects):
+ *
+ *   conf.c         the engine: conf_load()'s order, the checks across
+ *                  options, conf_free(), what a reload cannot change
+ *   conf_stage.c   staging: the file's syntax and the environment
+ *   conf_table.c   the options table, each type's parser, table lookups
+ *   conf_files.c   the options that name a file (_FILE secrets, API key
+ *                  files, JWKS files)
  *   conf_lists.c   parsers of lists, the lookups of conf.h on them
+ *   conf_values.c  parsers of single values; text checks and the reading
+ *                  of lines that the others share
+ *
+ * Ownership: a parser owns nothing it is given; what it sets in struct
+ * conf belongs to the struct conf (conf_free frees it).  Errors: a parser
+ * returns 0, or -1 with *why set to a message the caller frees that never
+ * quotes a secret.
  */
 #ifndef LKGATE_CONF_INTERNAL_H
 #define LKGATE_CONF_INTERNAL_H
@@ -16,6 +28,7 @@
 #include "conf.h"
 
 #define NAME_MAX_LEN	64		/* key names, profiles, agents */
+#define CONF_LINE_MAX	4096		/* one line of any file */
 #define URL_MAX		2048
 
 enum opt_type {
@@ -42,6 +55,9 @@ enum opt_type {
 
 #define OPT_REQUIRED	0x1	/* outside --dev a value must be given */
 #define OPT_NOSLASH	0x2	/* URL: trailing '/' removed */
+#define OPT_RESTART	0x4	/* read at start-up only: a reload keeps the
+				   running value (an integer or a text that
+				   is not a secret) */
 
 struct conf_opt {
 	const char		*key;
@@ -58,7 +74,7 @@ struct conf_opt {
 
 #define OFF(f)	offsetof(struct conf, f)
 
-/* The options, in the order of lkgate.conf(5) (conf.c). */
+/* The options, in the order of lkgate.conf(5) (conf_table.c). */
 extern const struct conf_opt	conf_options[];
 extern const size_t		conf_nopts;
 
@@ -88,14 +104,17 @@ struct stage {
 	size_t		 n;
 };
 
-/* conf_parse.c */
+/* conf_stage.c: stages[] has one struct stage per row of the table.
+ * Both return 0, or -1 with *err set to a message the caller frees. */
 void		 conf_stage_clear(struct stage *);
-int		 conf_stage_file(struct stage *, const char *path,
+int		 conf_stage_file(struct stage *stages, const char *path,
 		    int must_exist, char **err);
-int		 conf_stage_env(struct stage *, conf_getenv_fn, void *arg,
-		    char **err);
-int		 conf_parse_secret_file(const struct conf_opt *, struct conf *,
-		    const char *, char **);
+int		 conf_stage_env(struct stage *stages, conf_getenv_fn,
+		    void *arg, char **err);
+
+/* conf_files.c: so is the OPT_SECRET row the file stands in for. */
+int		 conf_read_secret_file(const struct conf_opt *so,
+		    struct conf *, const char *path, char **);
 int		 conf_parse_api_keys_file(const struct conf_opt *,
 		    struct conf *, const char *, char **);
 int		 conf_parse_jwks_file(const struct conf_opt *, struct conf *,
@@ -108,6 +127,21 @@ void		 conf_str_set(struct conf *, size_t off, char *);
 int		 conf_is_name(const char *, size_t min, size_t max);
 int		 conf_is_visible(const char *, size_t min, size_t max);
 char		*conf_trim(char *);
+int		 conf_has_control(const char *);
+
+/* Reads the lines of a buffer, one at a time, into buf. */
+struct conf_lines {
+	const char	*p, *end;
+	int		 lineno;
+	char		 buf[CONF_LINE_MAX + 1];
+};
+/* The next line into l->buf, without its newline (or CRLF): 1, 0 at the
+ * end, or -1 with *why (static) for an overlong line or a line holding a
+ * NUL or another control character. */
+int		 conf_lines_next(struct conf_lines *, const char **why);
+/* Cuts a comment off s: a '#' starting the line or following a blank,
+ * outside double quotes when quotes is set. */
+void		 conf_strip_comment(char *s, int quotes);
 int		 conf_parse_int(const struct conf_opt *, struct conf *,
 		    const char *, char **);
 int		 conf_parse_name(const struct conf_opt *, struct conf *,

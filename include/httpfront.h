@@ -62,8 +62,8 @@ const char	*rq_header(const struct rq *, const char *name);
 const char	*rq_query(const struct rq *, const char *name);
 /* The raw body and its length (may be empty, never NULL). */
 const char	*rq_body(const struct rq *, size_t *len);
-/* On routes with json_body: the parsed object, borrowed; NULL when
- * json_body is 2 and the body is empty. */
+/* On routes with a JSON body: the parsed object, borrowed; NULL when the
+ * route's body is BODY_JSON_OR_EMPTY and the body is empty. */
 const cJSON	*rq_json(const struct rq *);
 const struct principal *rq_principal(const struct rq *);
 

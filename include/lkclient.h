@@ -26,15 +26,34 @@ enum lk_method {
 	LK_CREATE_DISPATCH, LK_LIST_DISPATCH, LK_METHOD_COUNT
 };
 
-enum lk_outcome {
-	LK_OK,		/* 2xx with a JSON object body */
-	LK_NOT_FOUND,	/* Twirp not_found */
-	LK_REFUSED,	/* LiveKit unreachable: map to 503 */
-	LK_TIMEOUT,	/* no answer in time: map to 504 */
-	LK_UNAVAILABLE,	/* Twirp unavailable: map to 503 */
-	LK_REJECTED,	/* 401/403 from LiveKit: our key or secret is wrong */
-	LK_FAILED	/* any other error or unreadable answer: map to 502 */
-};
+/*
+ * The outcomes of a LiveKit call, the one list of them: symbol, label
+ * (logs and the metrics' outcome label), text for people.  LK_CANCELLED
+ * is never given to a done callback: it labels a call the request gave up
+ * on, for metrics.
+ */
+#define LK_OUTCOMES(X)							\
+	/* 2xx with a JSON object body */				\
+	X(LK_OK, "ok", "success")					\
+	/* Twirp not_found */						\
+	X(LK_NOT_FOUND, "not_found", "not found in LiveKit")		\
+	/* LiveKit unreachable: map to 503 */				\
+	X(LK_REFUSED, "refused", "LiveKit is unreachable")		\
+	/* no answer in time: map to 504 */				\
+	X(LK_TIMEOUT, "timeout", "LiveKit did not answer in time")	\
+	/* Twirp unavailable: map to 503 */				\
+	X(LK_UNAVAILABLE, "unavailable", "LiveKit is unavailable")	\
+	/* 401/403 from LiveKit: our key or secret is wrong */		\
+	X(LK_REJECTED, "rejected",					\
+	    "LiveKit rejected the gateway's API key")			\
+	/* any other error or unreadable answer: map to 502 */		\
+	X(LK_FAILED, "failed", "the LiveKit call failed")		\
+	/* the request gave up on the call first */			\
+	X(LK_CANCELLED, "cancelled", "the call was cancelled")
+
+#define LK_OUTCOME_ENUM(sym, label, text) sym,
+enum lk_outcome { LK_OUTCOMES(LK_OUTCOME_ENUM) LK_OUTCOME_COUNT };
+#undef LK_OUTCOME_ENUM
 
 struct lk_result {
 	enum lk_outcome	 outcome;
@@ -85,6 +104,11 @@ int		 lk_cancel(struct lk_call *);
 const char	*lk_method_name(enum lk_method);
 /* Short English text of an outcome, e.g. "LiveKit is unreachable". */
 const char	*lk_outcome_string(enum lk_outcome);
+/* An outcome's label, e.g. "refused"; "unknown" outside the range. */
+const char	*lk_outcome_name(enum lk_outcome);
+
+/* The outcomes' labels by value (metrics_new takes them). */
+extern const char *const lk_outcome_names[LK_OUTCOME_COUNT];
 
 /*
  * For tests: how lk_call reduces an HTTP answer (status, Content-Type,

@@ -15,7 +15,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct route;
 struct metrics;
 
 /* Plain counters: symbol, name (after lkgate_), help. */
@@ -80,16 +79,25 @@ enum metrics_counter { METRICS_COUNTERS(METRICS_ENUM) MC_COUNT };
 enum metrics_gauge { METRICS_GAUGES(METRICS_ENUM) MG_COUNT };
 #undef METRICS_ENUM
 
-/* The outcome label of a LiveKit call that the request gave up on
- * (after the lk_outcome values of lkclient.h). */
-#define METRICS_LK_CANCELLED 7
-
 /*
- * A struct metrics for the routes of table (labelled by their names);
- * requests that matched no route are labelled "none".  Borrows table.
- * Never returns NULL.
+ * The label values, fixed at creation.  metrics_new copies the arrays;
+ * the texts are borrowed and must outlive the struct metrics (static
+ * names: the route table's, lkclient's, ratelim's).
  */
-struct metrics	*metrics_new(const struct route *table, size_t nroutes);
+struct metrics_labels {
+	const char *const *routes;	/* by route index */
+	size_t		 nroutes;
+	const char *const *lk_methods;	/* by LiveKit method */
+	size_t		 nlk_methods;
+	const char *const *lk_outcomes;	/* by LiveKit outcome */
+	size_t		 nlk_outcomes;
+	const char *const *rl_classes;	/* by rate-limit class */
+	size_t		 nrl_classes;
+};
+
+/* A struct metrics for those labels; requests that matched no route are
+ * labelled "none".  Never returns NULL. */
+struct metrics	*metrics_new(const struct metrics_labels *);
 /* NULL is allowed. */
 void		 metrics_free(struct metrics *);
 
@@ -101,14 +109,14 @@ void		 metrics_gauge_add(struct metrics *, enum metrics_gauge,
 
 /*
  * A request answered with status (100..599; 0: the client went away
- * before the reply) after duration_us.  route indexes the table given to
- * metrics_new; an index past it means no route matched.
+ * before the reply) after duration_us.  route indexes the route labels
+ * given to metrics_new; an index past them means no route matched.
  */
 void		 metrics_request(struct metrics *, size_t route, int status,
 		    uint64_t duration_us);
 
-/* A LiveKit call of method (enum lk_method) ended with outcome (enum
- * lk_outcome, or METRICS_LK_CANCELLED) after duration_us. */
+/* A LiveKit call of method ended with outcome after duration_us (both
+ * index the labels given to metrics_new; others are ignored). */
 void		 metrics_livekit(struct metrics *, int method, int outcome,
 		    uint64_t duration_us);
 
@@ -116,7 +124,8 @@ void		 metrics_livekit(struct metrics *, int method, int outcome,
  * names LiveKit does not document count as "other". */
 void		 metrics_webhook(struct metrics *, const char *event);
 
-/* A request refused with 429 in rate-limit class cls (0..3). */
+/* A request refused with 429 in rate-limit class cls (an index of the
+ * labels given to metrics_new; others are ignored). */
 void		 metrics_ratelimited(struct metrics *, unsigned int cls);
 
 /* Running totals for the metrics JSON's samples (mring.h). */

@@ -17,13 +17,14 @@
 #include <stdint.h>
 
 #include "oidc.h"
-#include "upstream.h"
 
 struct conf;
 struct event_base;
 struct oidcprov;
+struct oidcprov_call;
 struct oidcprov_wait;
 struct token_keyset;
+struct upstream;
 
 #define OIDCPROV_TTL_MS		(3600 * 1000)
 #define OIDCPROV_REFRESH_MIN_MS	(30 * 1000)
@@ -64,19 +65,39 @@ struct oidcprov_wait *oidcprov_load(struct oidcprov *, const struct conf *,
 /* The callback will not run; NULL is allowed; not from inside it. */
 void		 oidcprov_cancel(struct oidcprov_wait *);
 
+/* What the provider answered a call; valid only during the callback. */
+struct oidcprov_answer {
+	int		 answered;	/* 1: an HTTP response came (any
+					   status); 0: none did */
+	long		 http_status;	/* when answered */
+	const char	*body;		/* NUL-terminated, borrowed */
+	size_t		 bodylen;
+	const char	*error;		/* when not answered: why, or NULL */
+};
+
+/* Told once how a call ended, from the loop (never from inside the call
+ * that started it), unless it is cancelled first. */
+typedef void (*oidcprov_done_fn)(void *arg, const struct oidcprov_answer *);
+
 /*
  * POSTs form (application/x-www-form-urlencoded) to url, with the client
  * authentication conf asks for, under conf's upstream timeouts and a cap
- * of OIDC_TOKEN_RESPONSE_MAX bytes.  As upstream_start().
+ * of OIDC_TOKEN_RESPONSE_MAX bytes.  Never resent: a code is good once.
+ * Never returns NULL.
  */
-struct up_call	*oidcprov_post(struct oidcprov *, const struct conf *,
-		    const char *url, const char *form, up_done_fn, void *arg);
+struct oidcprov_call *oidcprov_post(struct oidcprov *, const struct conf *,
+		    const char *url, const char *form, oidcprov_done_fn,
+		    void *arg);
 
 /* GETs a userinfo endpoint with the access token as a Bearer credential
  * (OIDC Core 5.3.1), under conf's upstream timeouts and a cap of
- * OIDC_USERINFO_MAX bytes.  As upstream_start(). */
-struct up_call	*oidcprov_userinfo(struct oidcprov *, const struct conf *,
-		    const char *url, const char *access_token, up_done_fn,
-		    void *arg);
+ * OIDC_USERINFO_MAX bytes.  Never returns NULL. */
+struct oidcprov_call *oidcprov_userinfo(struct oidcprov *,
+		    const struct conf *, const char *url,
+		    const char *access_token, oidcprov_done_fn, void *arg);
+
+/* Aborts a call; its callback never runs.  NULL is allowed, and so is a
+ * call from inside its own callback (a no-op). */
+void		 oidcprov_call_cancel(struct oidcprov_call *);
 
 #endif

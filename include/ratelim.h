@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 /* Classes are the values of enum route_class (router.h): default, auth,
- * token, create. */
+ * token, create (httpfront.c checks that they agree). */
 #define RL_NCLASSES	4
 #define RL_COUNT_MAX	1000000		/* requests per period */
 #define RL_PERIOD_MAX_S	86400		/* one day */
@@ -82,5 +82,7 @@ uint64_t	 ratelim_siphash(const uint8_t seed[RL_SEED_LEN],
 
 /* "default", "auth", "token", "create"; "?" outside the range. */
 const char	*ratelim_class_name(unsigned int cls);
+/* The same names by class (metrics_new takes them). */
+extern const char *const ratelim_class_names[RL_NCLASSES];
 
 #endif

@@ -73,7 +73,4 @@ void		 rlshared_cancel(struct rlshared_op *);
  * instance; NULL without Redis. */
 const char	*rlshared_state(const struct rlshared *);
 
-/* 1 when this build can speak TLS to Redis (rediss://). */
-int		 rlshared_tls_available(void);
-
 #endif

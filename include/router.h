@@ -32,21 +32,29 @@ enum route_auth {
 };
 
 /*
- * json_body: the low bits say whether the body is JSON; RB_ENVELOPE says
- * that every error of the route, the front's own too, takes the Voice
- * Chat app's envelope (apierr_body).
- */
-#define RB_JSON		1	/* the body must be JSON */
-#define RB_JSON_OPT	2	/* JSON, or an empty body */
-#define RB_JSON_MASK	3
-#define RB_ENVELOPE	0x10
-
-/*
  * Rate-limit class of a route (limits in conf's rate_limits).  RC_NONE is
  * never limited: load balancers' probes, Prometheus and LiveKit's own
  * webhooks come from a few addresses, often, and must not be refused.
  */
 enum route_class { RC_DEFAULT, RC_AUTH, RC_TOKEN, RC_CREATE, RC_NONE };
+
+/* What the gate requires of a request's body before the handler runs. */
+enum route_body {
+	BODY_ANY,		/* nothing: the handler reads it, if at all */
+	BODY_JSON,		/* a JSON object, with its Content-Type */
+	BODY_JSON_OR_EMPTY	/* that, or no body at all */
+};
+
+/*
+ * Whose error envelope every error of the route takes, the front's own
+ * (401, 413, 429, ...) too, in apierr_body.  A path that matches no route
+ * takes that of the nearest (router_nearest).  Rows that leave it out
+ * have lkgate's own.
+ */
+enum route_envelope {
+	ENVELOPE_LKGATE,	/* {"error","code",...} */
+	ENVELOPE_VOICE_CHAT	/* the Voice Chat app's {"success":false,...} */
+};
 
 struct rq;
 typedef void (*route_handler)(struct rq *);
@@ -57,9 +65,8 @@ struct route {
 	const char	*name;		/* stable label for logs and metrics */
 	enum route_auth	 auth;
 	enum route_class rclass;
-	int		 json_body;	/* 1: the body must be JSON; 2: an
-					   empty body is allowed too; may
-					   carry RB_ENVELOPE */
+	enum route_body	 body;
+	enum route_envelope envelope;
 	route_handler	 handler;
 };
 

@@ -4,6 +4,10 @@
  *
  * The x* allocators call fatal() on exhaustion: every input lkgate accepts
  * has a ceiling, so running out of memory is never caused by a client.
+ *
+ * util_read_file() is the one reader of whole files (the configuration,
+ * the files its options name, JWKS files): blocking, for start-up and
+ * reloads only, never on a request's path.
  */
 #ifndef LKGATE_UTIL_H
 #define LKGATE_UTIL_H
@@ -51,6 +55,23 @@ int	 util_is_uuid(const char *s);
  */
 int	 util_parse_ll(const char *s, long long min, long long max,
 	    long long *out, const char **why);
+
+struct stat;
+
+#define UTIL_READ_REGULAR 0x1	/* refuse what is not a regular file
+				   (else only a directory is refused, so
+				   that /dev/null may stand for a file) */
+
+/*
+ * Reads all of the file at path, at most max bytes, into *buf: *len
+ * bytes and a NUL after them; the caller frees it.  Returns 0, or -1 with
+ * *err set to a message starting with path that the caller frees (and
+ * *buf NULL; what was read is wiped first, as files may hold secrets).
+ * missing (may be NULL) is set to 1 when the file does not exist, else 0;
+ * st (may be NULL) receives the file's status.
+ */
+int	 util_read_file(const char *path, size_t max, int flags, char **buf,
+	    size_t *len, struct stat *st, int *missing, char **err);
 
 /* Writes len random bytes (getrandom); fatal() if the kernel refuses. */
 void	 util_random_bytes(void *buf, size_t len);

@@ -87,15 +87,15 @@ int		 weblogin_open(const struct conf *, const char *cookie_header,
 		    int64_t now, struct weblogin *l, const char **why);
 
 /*
- * Authenticates a request by its session cookie: 0 and *p a P_USER of
- * source PS_OIDC (name "oidc:" and the sub, display the name, never an
- * admin); -1 when there is no valid
- * session (answer 401); -2 when unsafe (a method other than GET and HEAD)
- * and the X-CSRF-Token header (csrf_header, NULL: absent) does not equal
- * both the CSRF cookie and the session's token (answer 403).  *why is a
- * static English reason.
+ * Authenticates a request by its session cookie: AUTHN_OK and *p a P_USER
+ * of source PS_OIDC (name "oidc:" and the sub, display the name, never an
+ * admin); AUTHN_UNKNOWN when there is no valid session (answer 401);
+ * AUTHN_FORBIDDEN when unsafe (a method other than GET and HEAD) and the
+ * X-CSRF-Token header (csrf_header, NULL: absent) does not equal both the
+ * CSRF cookie and the session's token (answer 403).  *why is a static
+ * English reason.
  */
-int		 websess_authenticate(const struct conf *,
+enum auth_outcome websess_authenticate(const struct conf *,
 		    const char *cookie_header, const char *csrf_header,
 		    int unsafe, int64_t now, struct principal *p,
 		    const char **why);

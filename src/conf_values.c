@@ -2,7 +2,8 @@
  * conf_values: the parsers of single values (integers in a range, names,
  * tokens, secrets, URLs, listen addresses, choices, text, booleans, form
  * parameters), each setting its field of struct conf or saying why not,
- * and the checks on text that the other conf files share.  Pure.
+ * and what the other conf files share to handle text: checks, trimming,
+ * the reading of a file's lines and comments.  Pure.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -364,3 +365,72 @@ conf_parse_form(const struct conf_opt *o, struct conf *c, const char *text,
 		conf_str_set(c, o->off, xstrdup(text));
 	return r;
 }
+
+/* ---- Lines of files, shared by the staging and the files options name ---- */
+
+/* 1 when s holds a control character other than a tab. */
+int
+conf_has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s < ' ' && *s != '\t') || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
+/*
+ * Copies the next line into l->buf, without its newline (or CRLF).
+ * Returns 1, 0 at the end, or -1 with *why set for an overlong line or a
+ * line holding a NUL or another control character.
+ */
+int
+conf_lines_next(struct conf_lines *l, const char **why)
+{
+	const char *nl;
+	size_t n;
+
+	if (l->p >= l->end)
+		return 0;
+	l->lineno++;
+	if ((nl = memchr(l->p, '\n', (size_t)(l->end - l->p))) == NULL)
+		nl = l->end;
+	n = (size_t)(nl - l->p);
+	if (n > 0 && l->p[n - 1] == '\r')
+		n--;
+	if (n > CONF_LINE_MAX) {
+		*why = "line longer than 4096 bytes";
+		return -1;
+	}
+	memcpy(l->buf, l->p, n);
+	l->buf[n] = '\0';
+	l->p = nl + 1;
+	if (strlen(l->buf) != n || conf_has_control(l->buf)) {
+		*why = "line holds a control character";
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * Cuts a comment off s: a '#' starting the line or following a blank,
+
+ */
+void
+conf_strip_comment(char *s, int quotes)
+{
+	int inq = 0;
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		if (quotes && inq && s[i] == '\\' && s[i + 1] != '\0')
+			i++;
+		else if (quotes && s[i] == '"')
+			inq = !inq;
+		else if (!inq && s[i] == '#' &&
+		    (i == 0 || s[i - 1] == ' ' || s[i - 1] == '\t')) {
+			s[i] = '\0';
+			return;
+		}
+	}
+}
+

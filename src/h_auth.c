@@ -29,7 +29,6 @@
 #include "log.h"
 #include "oidc.h"
 #include "oidcprov.h"
-#include "upstream.h"
 #include "util.h"
 #include "validate.h"
 #include "websess.h"
@@ -43,7 +42,7 @@ enum auth_mode { AM_CALLBACK, AM_REFRESH, AM_LOGOUT };
 struct authx {
 	enum auth_mode		 mode;
 	struct oidcprov_wait	*wait;
-	struct up_call		*call;
+	struct oidcprov_call	*call;
 	struct weblogin		 login;
 	struct websess		 sess;
 	char			*code;
@@ -60,7 +59,7 @@ authx_free(void *arg)
 	struct authx *x = arg;
 
 	oidcprov_cancel(x->wait);
-	upstream_cancel(x->call);
+	oidcprov_call_cancel(x->call);
 	if (x->code != NULL)
 		explicit_bzero(x->code, strlen(x->code));
 	free(x->code);
@@ -303,14 +302,14 @@ session_established(struct rq *rq, const struct oidc_user *u)
 /* The userinfo endpoint answered: what it adds is kept, and the login
  * goes on whatever it said (the ID token is what proves who it is). */
 static void
-userinfo_answered(void *arg, const struct up_result *res)
+userinfo_answered(void *arg, const struct oidcprov_answer *res)
 {
 	struct rq *rq = arg;
 	struct authx *x = rq_state(rq);
 	const char *why;
 
 	x->call = NULL;
-	if (res->status != UP_OK)
+	if (!res->answered)
 		log_warn("request %s: userinfo: %s", rq_id(rq),
 		    res->error != NULL ? res->error : "no answer");
 	else if (oidc_userinfo_merge(res->http_status, res->body,
@@ -379,7 +378,7 @@ verify_id_token(struct rq *rq)
 
 /* The token endpoint answered a code exchange or a refresh. */
 static void
-token_answered(void *arg, const struct up_result *res)
+token_answered(void *arg, const struct oidcprov_answer *res)
 {
 	struct rq *rq = arg;
 	struct authx *x = rq_state(rq);
@@ -387,7 +386,7 @@ token_answered(void *arg, const struct up_result *res)
 	int invalid_grant;
 
 	x->call = NULL;
-	if (res->status != UP_OK) {
+	if (!res->answered) {
 		provider_failed(rq, res->error != NULL ? res->error :
 		    "the token endpoint failed");
 		return;
@@ -567,19 +566,19 @@ logout_answer(struct rq *rq)
 
 /* The revocation endpoint answered; the logout goes on either way. */
 static void
-logout_revoked(void *arg, const struct up_result *res)
+logout_revoked(void *arg, const struct oidcprov_answer *res)
 {
 	struct rq *rq = arg;
 	struct authx *x = rq_state(rq);
 
 	x->call = NULL;
-	if (res->status == UP_OK && res->http_status == 200)
+	if (res->answered && res->http_status == 200)
 		log_info("request %s: user %s logged out, refresh token "
 		    "revoked", rq_id(rq), x->sess.user.sub);
 	else
 		log_warn("request %s: the provider did not revoke the refresh "
 		    "token of %s: %s", rq_id(rq), x->sess.user.sub,
-		    res->status != UP_OK ? (res->error != NULL ? res->error :
+		    !res->answered ? (res->error != NULL ? res->error :
 		    "no answer") : "it answered an error");
 	logout_answer(rq);
 }
@@ -623,7 +622,7 @@ h_auth_logout(struct rq *rq)
 		return;
 	if (websess_authenticate(cf(rq), rq_header(rq, "Cookie"),
 	    rq_header(rq, WEBSESS_CSRF_HEADER), 1, util_wall_s(), &p,
-	    &why) == -2) {
+	    &why) == AUTHN_FORBIDDEN) {
 		rq_reply_error(rq, E_PERMISSION_DENIED, "%s", why);
 		return;
 	}

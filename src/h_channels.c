@@ -7,7 +7,7 @@
  * app's WebSocket relay (/ws answers 410 saying so).
  *
  * Every answer is in the app's envelope: chan_reply for successes, and
- * the route's RB_ENVELOPE flag for every error (the front's own too).
+ * the routes' ENVELOPE_VOICE_CHAT for every error (the front's own too).
  * Callers are persons (AUTH_PERSON) and admin keys; an app key gets 403.
  * A private channel is, to whoever may not see it, a channel that does
  * not exist (404), so that its existence does not leak.

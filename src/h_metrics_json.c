@@ -10,7 +10,7 @@
  * Operators' views: an admin API key or a user with the admin role; any
  * other caller gets 403.  The app's envelope: {"success":true,"data":...},
  * errors {"success":false,"error","error_code","timestamp","request_id"}
- * (the routes carry RB_ENVELOPE, so rq_reply_error and the front's own
+ * (the routes carry ENVELOPE_VOICE_CHAT, so rq_reply_error and the front's own
  * refusals take that shape).
  */
 #include <stdio.h>
@@ -36,7 +36,7 @@ static const char *const components[] = {
 	"audio", "performance", "network", "livekit"
 };
 
-/* --- the envelope's success; its errors are the front's (RB_ENVELOPE) --- */
+/* --- the envelope's success; its errors are the front's envelope --- */
 
 static void
 mj_ok(struct rq *rq, cJSON *data)

@@ -50,6 +50,10 @@
 #include "util.h"
 #include "websess.h"
 
+/* The rate-limit classes of ratelim.h are the route classes. */
+_Static_assert(RC_DEFAULT == 0 && RC_AUTH == 1 && RC_TOKEN == 2 &&
+    RC_CREATE == 3 && RL_NCLASSES == 4, "classes follow enum route_class");
+
 #define REQUEST_ID_MAX 128
 #define CONN_BUCKETS	1024	/* hash chains of the open connections */
 #define ACCEPT_PAUSE_MS	100	/* accepting rests this long on EMFILE */
@@ -490,7 +494,7 @@ rq_finish(struct rq *rq, int status, const char *ctype, const char *data,
 	 * others still wait for its answer. */
 	if (lk_cancel(rq->call) && rq->lk_method >= 0)
 		metrics_livekit(rq_gate(rq)->metrics, rq->lk_method,
-		    METRICS_LK_CANCELLED, mono_us() - rq->lk_start_us);
+		    LK_CANCELLED, mono_us() - rq->lk_start_us);
 	if (rq->deadline != NULL)
 		event_free(rq->deadline);
 	rlshared_cancel(rq->rl_op);
@@ -1195,11 +1199,11 @@ rq_parse_json(struct rq *rq)
 }
 
 /*
- * Fills rq->who as the route asks; -1 with *why.  Where a user JWT is
- * accepted, a Bearer header is one even with an X-API-Key beside it, so a
- * bad token is refused rather than passed over for the key.
+ * Fills rq->who as the route asks, or says why not in *why.  Where a user
+ * JWT is accepted, a Bearer header is one even with an X-API-Key beside
+ * it, so a bad token is refused rather than passed over for the key.
  */
-static int
+static enum auth_outcome
 rq_who(struct rq *rq, const char **why)
 {
 	const struct conf *c = rq_gate(rq)->conf;
@@ -1209,31 +1213,34 @@ rq_who(struct rq *rq, const char **why)
 	switch (rq->match.route->auth) {
 	case AUTH_USER_OR_KEY:
 		if (rq->who_cached)
-			return 0;
+			return AUTHN_OK;
 		if (auth_is_bearer(bearer)) {
 			metrics_inc(rq_gate(rq)->metrics,
 			    MC_USER_JWT_VERIFICATIONS);
 			return auth_user_jwt_remember(c, rq->front->jwtc,
-			    bearer, util_wall_s(), &rq->who, why);
+			    bearer, util_wall_s(), &rq->who, why) == 0 ?
+			    AUTHN_OK : AUTHN_UNKNOWN;
 		}
 		if (key == NULL) {
 			*why = "missing Authorization: Bearer or X-API-Key "
 			    "header";
-			return -1;
+			return AUTHN_UNKNOWN;
 		}
-		return auth_api_key(c, key, &rq->who, why);
+		/* FALLTHROUGH */
 	case AUTH_API_KEY:
-		return auth_api_key(c, key, &rq->who, why);
+		return auth_api_key(c, key, &rq->who, why) == 0 ? AUTHN_OK :
+		    AUTHN_UNKNOWN;
 	case AUTH_PERSON:
 		if (auth_is_bearer(bearer))
 			return auth_user_jwt(c, bearer, util_wall_s(),
-			    &rq->who, why);
+			    &rq->who, why) == 0 ? AUTHN_OK : AUTHN_UNKNOWN;
 		if (key != NULL)
-			return auth_api_key(c, key, &rq->who, why);
+			return auth_api_key(c, key, &rq->who, why) == 0 ?
+			    AUTHN_OK : AUTHN_UNKNOWN;
 		if (rq_header(rq, "Cookie") == NULL) {
 			*why = "missing Authorization: Bearer, X-API-Key or "
 			    "session cookie";
-			return -1;
+			return AUTHN_UNKNOWN;
 		}
 		/* FALLTHROUGH */
 	case AUTH_COOKIE:
@@ -1244,28 +1251,32 @@ rq_who(struct rq *rq, const char **why)
 		    &rq->who, why);
 	case AUTH_NONE:
 	case AUTH_WEBHOOK:
-		return 0;
+		return AUTHN_OK;
 	}
 	*why = "route has no known authentication";
-	return -1;
+	return AUTHN_UNKNOWN;
 }
 
-/* 401 when the caller is unknown; 403 (-2 from rq_who) when a session
- * cookie came without its CSRF header. */
+/* 401 when the caller is unknown; 403 when known but refused (a session
+ * cookie without its CSRF header). */
 static int
 rq_authenticate(struct rq *rq)
 {
 	const char *why;
-	int r;
 
-	if ((r = rq_who(rq, &why)) < 0) {
-		rq_reply_error(rq, r == -2 ? E_PERMISSION_DENIED :
-		    E_UNAUTHORIZED, "%s", why);
+	switch (rq_who(rq, &why)) {
+	case AUTHN_OK:
+		if (rq->rl_unverified)
+			rq->rl_done = 0;	/* now the principal's bucket too */
+		return 0;
+	case AUTHN_FORBIDDEN:
+		rq_reply_error(rq, E_PERMISSION_DENIED, "%s", why);
 		return -1;	/* charged once: to the address, if before */
+	case AUTHN_UNKNOWN:
+		break;
 	}
-	if (rq->rl_unverified)
-		rq->rl_done = 0;	/* now the principal's bucket too */
-	return 0;
+	rq_reply_error(rq, E_UNAUTHORIZED, "%s", why);
+	return -1;
 }
 
 /*
@@ -1337,10 +1348,10 @@ rq_arm_deadline(struct rq *rq)
 static void
 rq_route_checked(struct rq *rq)
 {
-	int jb;
+	const struct route *route = rq->match.route;
 
-	jb = rq->match.route->json_body & RB_JSON_MASK;
-	if (jb != 0 && (jb == RB_JSON || rq->bodylen > 0) &&
+	if ((route->body == BODY_JSON ||
+	    (route->body == BODY_JSON_OR_EMPTY && rq->bodylen > 0)) &&
 	    rq_parse_json(rq) == -1)
 		return;
 	if (rq_authenticate(rq) == -1)
@@ -1369,7 +1380,8 @@ rq_route(struct rq *rq)
 	    &rq->match, &allow);
 	shape = r == ROUTER_FOUND ? rq->match.route : router_nearest(
 	    rq->front->routes, rq->front->nroutes, path);
-	rq->envelope = shape != NULL && (shape->json_body & RB_ENVELOPE);
+	rq->envelope = shape != NULL &&
+	    shape->envelope == ENVELOPE_VOICE_CHAT;
 	switch (r) {
 	case ROUTER_NOT_FOUND:
 		rq_reply_error(rq, E_NOT_FOUND, "no such route");

@@ -10,13 +10,8 @@
  * every user's 401.  The algorithm of each key is fixed here, from its
  * type, so a token can never choose how its key is used.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "b64url.h"
 #include "crypto.h"
@@ -268,50 +263,6 @@ jwks_parse(const char *text, size_t len, jwks_skip_fn skip, void *arg,
 	return ks;
 }
 
-/* Reads a regular file of at most max bytes; 0, or -1 with *err. */
-static int
-read_file(const char *path, size_t max, char **buf, size_t *len,
-    char **err)
-{
-	struct stat st;
-	ssize_t n = 0;
-	int fd;
-
-	*buf = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		*err = xasprintf("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1)
-		*err = xasprintf("%s: %s", path, strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		*err = xasprintf("%s: not a regular file", path);
-	else {
-		/* One byte past the limit tells "too large" from "full". */
-		*buf = xmalloc(max + 1);
-		*len = 0;
-		while (*len <= max) {
-			n = read(fd, *buf + *len, max + 1 - *len);
-			if (n == -1 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			*len += (size_t)n;
-		}
-		if (n == -1)
-			*err = xasprintf("%s: %s", path, strerror(errno));
-		else if (*len > max)
-			*err = xasprintf("%s: larger than %zu bytes", path,
-			    max);
-	}
-	close(fd);
-	if (*err != NULL) {
-		FREE_AND_NULL(*buf);
-		return -1;
-	}
-	return 0;
-}
-
 struct token_keyset *
 jwks_load_file(const char *path, jwks_skip_fn skip, void *arg, char **err)
 {
@@ -320,7 +271,8 @@ jwks_load_file(const char *path, jwks_skip_fn skip, void *arg, char **err)
 	size_t len = 0;
 
 	*err = NULL;
-	if (read_file(path, JWKS_FILE_MAX, &buf, &len, err) == -1)
+	if (util_read_file(path, JWKS_FILE_MAX, UTIL_READ_REGULAR, &buf, &len,
+	    NULL, NULL, err) == -1)
 		return NULL;
 	if ((ks = jwks_parse(buf, len, skip, arg, &msg)) == NULL) {
 		*err = xasprintf("%s: %s", path, msg);

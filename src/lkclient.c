@@ -73,19 +73,17 @@ static const struct lk_method_info {
 				    GRANT_ADMIN, 1, 1 },
 };
 
-static const struct {
-	const char	*name;		/* for logs */
-	const char	*text;		/* for people */
-} outcomes[] = {
-	[LK_OK] =		{ "ok", "success" },
-	[LK_NOT_FOUND] =	{ "not_found", "not found in LiveKit" },
-	[LK_REFUSED] =		{ "refused", "LiveKit is unreachable" },
-	[LK_TIMEOUT] =		{ "timeout", "LiveKit did not answer in time" },
-	[LK_UNAVAILABLE] =	{ "unavailable", "LiveKit is unavailable" },
-	[LK_REJECTED] =		{ "rejected",
-				    "LiveKit rejected the gateway's API key" },
-	[LK_FAILED] =		{ "failed", "the LiveKit call failed" },
+#define LK_OUTCOME_LABEL(sym, label, text) [sym] = label,
+#define LK_OUTCOME_TEXT(sym, label, text) [sym] = text,
+const char *const lk_outcome_names[LK_OUTCOME_COUNT] = {
+	LK_OUTCOMES(LK_OUTCOME_LABEL)
 };
+static const char *const outcome_texts[LK_OUTCOME_COUNT] = {
+	LK_OUTCOMES(LK_OUTCOME_TEXT)
+};
+#undef LK_OUTCOME_LABEL
+#undef LK_OUTCOME_TEXT
+
 
 struct lk_cached_token {
 	char		*jwt;
@@ -132,17 +130,17 @@ lk_method_name(enum lk_method m)
 const char *
 lk_outcome_string(enum lk_outcome o)
 {
-	if ((unsigned)o >= NELEM(outcomes))
+	if ((unsigned)o >= LK_OUTCOME_COUNT)
 		return "unknown outcome";
-	return outcomes[o].text;
+	return outcome_texts[o];
 }
 
-static const char *
+const char *
 lk_outcome_name(enum lk_outcome o)
 {
-	if ((unsigned)o >= NELEM(outcomes))
+	if ((unsigned)o >= LK_OUTCOME_COUNT)
 		return "unknown";
-	return outcomes[o].name;
+	return lk_outcome_names[o];
 }
 
 /* --- mapping answers (pure) --- */

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "oidcprov.h"
+#include "ratelim.h"
 #include "rlshared.h"
 #include "sampler.h"
 #include "upstream.h"
@@ -207,11 +208,13 @@ apply_log_level(const struct conf *c)
 		log_set_level(l);
 }
 
-static int
-same_text(const char *a, const char *b)
+/* A start-up-only option (OPT_RESTART in the options table) that the new
+ * configuration changes. */
+static void
+warn_kept(void *arg, const char *key, const char *kept)
 {
-	return (a == NULL && b == NULL) ||
-	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+	(void)arg;
+	log_warn("reload: %s stays %s until a restart", key, kept);
 }
 
 /* SIGHUP: a valid new configuration replaces the old one. */
@@ -228,23 +231,7 @@ reload(struct runtime *rt)
 		metrics_inc(rt->gate.metrics, MC_RELOAD_FAILURES);
 		return;
 	}
-	if (nc->rate_limit_table_size != old->rate_limit_table_size)
-		log_warn("reload: rate_limit_table_size stays %lld until a "
-		    "restart", old->rate_limit_table_size);
-	if (strcmp(nc->listen, old->listen) != 0)
-		log_warn("reload: listen stays %s until a restart", old->listen);
-	/* The connection pool is sized when the HTTP client starts. */
-	if (nc->upstream_max_connections != old->upstream_max_connections)
-		log_warn("reload: upstream_max_connections stays %lld until a "
-		    "restart", old->upstream_max_connections);
-	if (nc->metrics_history != old->metrics_history)
-		log_warn("reload: metrics_history stays %lld until a restart",
-		    old->metrics_history);
-	if (!same_text(nc->redis_url, old->redis_url) ||
-	    !same_text(nc->redis_password, old->redis_password) ||
-	    nc->redis_timeout_ms != old->redis_timeout_ms)
-		log_warn("reload: the Redis settings stay as they were until a "
-		    "restart");
+	conf_foreach_restart_change(old, nc, warn_kept, NULL);
 	if (rt->opts.dev)
 		add_dev_key(rt, nc);
 	rt->gate.conf = nc;
@@ -316,6 +303,35 @@ add_signal(struct runtime *rt, int sig)
 	return ev;
 }
 
+/* The counters, labelled by the routes' names, LiveKit's methods and
+ * outcomes and the rate-limit classes. */
+static struct metrics *
+new_metrics(void)
+{
+	const char *method[LK_METHOD_COUNT];
+	const char **route;
+	struct metrics_labels l;
+	struct metrics *m;
+	size_t i;
+
+	route = xcalloc(nroutes, sizeof(*route));
+	for (i = 0; i < nroutes; i++)
+		route[i] = routes[i].name;
+	for (i = 0; i < LK_METHOD_COUNT; i++)
+		method[i] = lk_method_name((enum lk_method)i);
+	l.routes = route;
+	l.nroutes = nroutes;
+	l.lk_methods = method;
+	l.nlk_methods = LK_METHOD_COUNT;
+	l.lk_outcomes = lk_outcome_names;
+	l.nlk_outcomes = LK_OUTCOME_COUNT;
+	l.rl_classes = ratelim_class_names;
+	l.nrl_classes = RL_NCLASSES;
+	m = metrics_new(&l);
+	free(route);
+	return m;
+}
+
 static void
 start(struct runtime *rt)
 {
@@ -344,7 +360,7 @@ start(struct runtime *rt)
 	g->oidc = oidcprov_new(g->base, g->up);
 	g->started_ms = util_mono_ms();
 	g->conf_loaded_at = util_wall_s();
-	g->metrics = metrics_new(routes, nroutes);
+	g->metrics = new_metrics();
 	g->rls = rlshared_new(g->base, g->conf, g->metrics);
 	if ((g->front = httpfront_new(g, routes, nroutes, &err)) == NULL)
 		fatal("%s", err);

@@ -12,16 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lkclient.h"
 #include "lkgate.h"
 #include "log.h"
 #include "metrics.h"
-#include "ratelim.h"
-#include "router.h"
 #include "util.h"
 
 #define STATUS_SLOTS	600		/* 0, then 100..599 */
-#define LK_OUTCOMES	(METRICS_LK_CANCELLED + 1)
 
 /* Upper bounds of the latency buckets, microseconds and as labels. */
 static const uint64_t bucket_us[] = {
@@ -35,13 +31,6 @@ static const char *const bucket_le[] = {
 #define NBUCKETS NELEM(bucket_us)
 
 _Static_assert(NELEM(bucket_us) == NELEM(bucket_le), "one label a bucket");
-_Static_assert(LK_FAILED + 1 == METRICS_LK_CANCELLED,
-    "cancelled follows the lk_outcome values");
-
-static const char *const lk_outcome_label[LK_OUTCOMES] = {
-	"ok", "not_found", "refused", "timeout", "unavailable", "rejected",
-	"failed", "cancelled"
-};
 
 /* LiveKit's webhook events (livekit/protocol webhook.proto), then other. */
 static const char *const webhook_events[] = {
@@ -60,16 +49,15 @@ struct histogram {
 };
 
 struct metrics {
-	const struct route *routes;
-	size_t		 nroutes;
+	struct metrics_labels labels;		/* its arrays owned */
 	uint64_t	 counters[MC_COUNT];
 	int64_t		 gauges[MG_COUNT];
 	uint64_t	 (*requests)[STATUS_SLOTS];	/* [nroutes + 1] */
 	struct histogram *req_latency;			/* [nroutes + 1] */
-	uint64_t	 lk_calls[LK_METHOD_COUNT][LK_OUTCOMES];
-	struct histogram lk_latency[LK_METHOD_COUNT];
+	uint64_t	*lk_calls;	/* [nlk_methods * nlk_outcomes] */
+	struct histogram *lk_latency;			/* [nlk_methods] */
 	uint64_t	 webhooks[NEVENTS];
-	uint64_t	 ratelimited[RL_NCLASSES];
+	uint64_t	*ratelimited;			/* [nrl_classes] */
 };
 
 #define METRICS_ROW(sym, name, help) { name, help },
@@ -80,16 +68,34 @@ static const struct {
   gauge_info[] = { METRICS_GAUGES(METRICS_ROW) };
 #undef METRICS_ROW
 
+/* A copy of n label pointers (at least one slot, so never NULL). */
+static const char *const *
+labels_copy(const char *const *names, size_t n)
+{
+	const char **copy = xcalloc(n + 1, sizeof(*copy));
+
+	if (n > 0)
+		memcpy(copy, names, n * sizeof(*copy));
+	return copy;
+}
+
 struct metrics *
-metrics_new(const struct route *table, size_t nroutes)
+metrics_new(const struct metrics_labels *l)
 {
 	struct metrics *m;
 
 	m = xcalloc(1, sizeof(*m));
-	m->routes = table;
-	m->nroutes = nroutes;
-	m->requests = xcalloc(nroutes + 1, sizeof(*m->requests));
-	m->req_latency = xcalloc(nroutes + 1, sizeof(*m->req_latency));
+	m->labels = *l;
+	m->labels.routes = labels_copy(l->routes, l->nroutes);
+	m->labels.lk_methods = labels_copy(l->lk_methods, l->nlk_methods);
+	m->labels.lk_outcomes = labels_copy(l->lk_outcomes, l->nlk_outcomes);
+	m->labels.rl_classes = labels_copy(l->rl_classes, l->nrl_classes);
+	m->requests = xcalloc(l->nroutes + 1, sizeof(*m->requests));
+	m->req_latency = xcalloc(l->nroutes + 1, sizeof(*m->req_latency));
+	m->lk_calls = xcalloc(l->nlk_methods * l->nlk_outcomes + 1,
+	    sizeof(*m->lk_calls));
+	m->lk_latency = xcalloc(l->nlk_methods + 1, sizeof(*m->lk_latency));
+	m->ratelimited = xcalloc(l->nrl_classes + 1, sizeof(*m->ratelimited));
 	return m;
 }
 
@@ -98,8 +104,15 @@ metrics_free(struct metrics *m)
 {
 	if (m == NULL)
 		return;
+	free((void *)(uintptr_t)m->labels.routes);
+	free((void *)(uintptr_t)m->labels.lk_methods);
+	free((void *)(uintptr_t)m->labels.lk_outcomes);
+	free((void *)(uintptr_t)m->labels.rl_classes);
 	free(m->requests);
 	free(m->req_latency);
+	free(m->lk_calls);
+	free(m->lk_latency);
+	free(m->ratelimited);
 	free(m);
 }
 
@@ -165,8 +178,8 @@ metrics_request(struct metrics *m, size_t route, int status,
 {
 	if (m == NULL)
 		return;
-	if (route > m->nroutes)
-		route = m->nroutes;
+	if (route > m->labels.nroutes)
+		route = m->labels.nroutes;
 	if (status < 100 || status >= STATUS_SLOTS)
 		status = 0;
 	m->requests[route][status]++;
@@ -177,10 +190,11 @@ void
 metrics_livekit(struct metrics *m, int method, int outcome,
     uint64_t duration_us)
 {
-	if (m == NULL || method < 0 || method >= LK_METHOD_COUNT ||
-	    outcome < 0 || outcome >= LK_OUTCOMES)
+	if (m == NULL || method < 0 || (size_t)method >= m->labels.nlk_methods ||
+	    outcome < 0 || (size_t)outcome >= m->labels.nlk_outcomes)
 		return;
-	m->lk_calls[method][outcome]++;
+	m->lk_calls[(size_t)method * m->labels.nlk_outcomes +
+	    (size_t)outcome]++;
 	observe(&m->lk_latency[method], duration_us);
 }
 
@@ -202,7 +216,7 @@ metrics_ratelimited(struct metrics *m, unsigned int cls)
 {
 	if (m == NULL)
 		return;
-	if (cls < RL_NCLASSES)
+	if (cls < m->labels.nrl_classes)
 		m->ratelimited[cls]++;
 }
 
@@ -212,13 +226,13 @@ metrics_totals(const struct metrics *m, struct metrics_totals *t)
 	size_t i, s;
 
 	memset(t, 0, sizeof(*t));
-	for (i = 0; i <= m->nroutes; i++)
+	for (i = 0; i <= m->labels.nroutes; i++)
 		for (s = 100; s < STATUS_SLOTS; s++) {
 			t->requests += m->requests[i][s];
 			if (s >= 500)
 				t->errors_5xx += m->requests[i][s];
 		}
-	for (i = 0; i < RL_NCLASSES; i++)
+	for (i = 0; i < m->labels.nrl_classes; i++)
 		t->ratelimited += m->ratelimited[i];
 	t->open_connections = m->gauges[MG_OPEN_CONNECTIONS];
 }
@@ -285,7 +299,7 @@ render_histogram(struct out *o, const char *name, const char *label,
 static const char *
 route_label(const struct metrics *m, size_t i)
 {
-	return i < m->nroutes ? m->routes[i].name : "none";
+	return i < m->labels.nroutes ? m->labels.routes[i] : "none";
 }
 
 static void
@@ -317,7 +331,7 @@ render_requests(struct out *o, const struct metrics *m)
 	family(o, "http_requests_total", "counter",
 	    "Requests answered, by route and status (0: the client left "
 	    "first).");
-	for (i = 0; i <= m->nroutes; i++)
+	for (i = 0; i <= m->labels.nroutes; i++)
 		for (s = 0; s < STATUS_SLOTS; s++)
 			if (m->requests[i][s] != 0)
 				out_printf(o, "lkgate_http_requests_total{"
@@ -326,7 +340,7 @@ render_requests(struct out *o, const struct metrics *m)
 				    (unsigned long long)m->requests[i][s]);
 	family(o, "http_request_duration_seconds", "histogram",
 	    "Time from a request's headers to its answer, by route.");
-	for (i = 0; i <= m->nroutes; i++) {
+	for (i = 0; i <= m->labels.nroutes; i++) {
 		if (m->req_latency[i].count == 0)
 			continue;
 		snprintf(label, sizeof(label), "route=\"%s\"",
@@ -339,26 +353,29 @@ render_requests(struct out *o, const struct metrics *m)
 static void
 render_livekit(struct out *o, const struct metrics *m)
 {
+	const struct metrics_labels *l = &m->labels;
+	const uint64_t *n;
 	char label[128];
-	int i, j;
+	size_t i, j;
 
 	family(o, "livekit_calls_total", "counter",
 	    "LiveKit Twirp calls, by method and outcome.");
-	for (i = 0; i < LK_METHOD_COUNT; i++)
-		for (j = 0; j < LK_OUTCOMES; j++)
-			if (m->lk_calls[i][j] != 0)
+	for (i = 0; i < l->nlk_methods; i++) {
+		n = &m->lk_calls[i * l->nlk_outcomes];
+		for (j = 0; j < l->nlk_outcomes; j++)
+			if (n[j] != 0)
 				out_printf(o, "lkgate_livekit_calls_total{"
 				    "method=\"%s\",outcome=\"%s\"} %llu\n",
-				    lk_method_name((enum lk_method)i),
-				    lk_outcome_label[j],
-				    (unsigned long long)m->lk_calls[i][j]);
+				    l->lk_methods[i], l->lk_outcomes[j],
+				    (unsigned long long)n[j]);
+	}
 	family(o, "livekit_call_duration_seconds", "histogram",
 	    "Duration of LiveKit Twirp calls, by method.");
-	for (i = 0; i < LK_METHOD_COUNT; i++) {
+	for (i = 0; i < l->nlk_methods; i++) {
 		if (m->lk_latency[i].count == 0)
 			continue;
 		snprintf(label, sizeof(label), "method=\"%s\"",
-		    lk_method_name((enum lk_method)i));
+		    l->lk_methods[i]);
 		render_histogram(o, "livekit_call_duration_seconds", label,
 		    &m->lk_latency[i]);
 	}
@@ -376,9 +393,9 @@ render_events(struct out *o, const struct metrics *m)
 		    webhook_events[i], (unsigned long long)m->webhooks[i]);
 	family(o, "ratelimit_rejections_total", "counter",
 	    "Requests refused with 429, by rate-limit class.");
-	for (i = 0; i < RL_NCLASSES; i++)
+	for (i = 0; i < m->labels.nrl_classes; i++)
 		out_printf(o, "lkgate_ratelimit_rejections_total{class=\"%s\"} "
-		    "%llu\n", ratelim_class_name((unsigned int)i),
+		    "%llu\n", m->labels.rl_classes[i],
 		    (unsigned long long)m->ratelimited[i]);
 }
 

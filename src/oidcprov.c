@@ -20,6 +20,7 @@
 #include "log.h"
 #include "oidcprov.h"
 #include "token.h"
+#include "upstream.h"
 #include "util.h"
 
 #define WELL_KNOWN	"/.well-known/openid-configuration"
@@ -32,6 +33,16 @@ struct oidcprov_wait {
 	void			*arg;
 	char			*err;	/* failed: why */
 	TAILQ_ENTRY(oidcprov_wait) entry;
+};
+
+/* A POST or userinfo call, on upstream; on prov's list until it ends. */
+struct oidcprov_call {
+	struct oidcprov		*prov;
+	struct up_call		*call;
+	oidcprov_done_fn	 fn;
+	void			*arg;
+	int			 in_done;
+	TAILQ_ENTRY(oidcprov_call) entry;
 };
 
 struct oidcprov {
@@ -50,6 +61,7 @@ struct oidcprov {
 	long			 timeout_ms;
 	long			 connect_ms;
 	TAILQ_HEAD(, oidcprov_wait) waiters;
+	TAILQ_HEAD(, oidcprov_call) calls;
 };
 
 static void	pump(struct oidcprov *);
@@ -83,6 +95,7 @@ oidcprov_new(struct event_base *base, struct upstream *up)
 	p->base = base;
 	p->up = up;
 	TAILQ_INIT(&p->waiters);
+	TAILQ_INIT(&p->calls);
 	if ((p->kick = event_new(base, -1, 0, kicked, p)) == NULL)
 		fatal("event_new failed");
 	return p;
@@ -133,6 +146,8 @@ oidcprov_free(struct oidcprov *p)
 		TAILQ_REMOVE(&p->waiters, w, entry);
 		wait_free(w);
 	}
+	while (!TAILQ_EMPTY(&p->calls))
+		oidcprov_call_cancel(TAILQ_FIRST(&p->calls));
 	event_free(p->kick);
 	free(p);
 }
@@ -369,13 +384,58 @@ oidcprov_cancel(struct oidcprov_wait *w)
 	wait_free(w);
 }
 
-struct up_call *
+/* --- calls for the handlers --- */
+
+static void
+call_done(void *arg, const struct up_result *res)
+{
+	struct oidcprov_call *c = arg;
+	struct oidcprov_answer a;
+
+	memset(&a, 0, sizeof(a));
+	a.answered = res->status == UP_OK;
+	a.http_status = res->http_status;
+	a.body = res->body;
+	a.bodylen = res->bodylen;
+	a.error = a.answered ? NULL : res->error;
+	TAILQ_REMOVE(&c->prov->calls, c, entry);
+	c->call = NULL;
+	c->in_done = 1;
+	c->fn(c->arg, &a);
+	free(c);
+}
+
+static struct oidcprov_call *
+call_start(struct oidcprov *p, const struct up_request *r,
+    oidcprov_done_fn fn, void *arg)
+{
+	struct oidcprov_call *c = xcalloc(1, sizeof(*c));
+
+	c->prov = p;
+	c->fn = fn;
+	c->arg = arg;
+	TAILQ_INSERT_TAIL(&p->calls, c, entry);
+	c->call = upstream_start(p->up, r, call_done, c);
+	return c;
+}
+
+void
+oidcprov_call_cancel(struct oidcprov_call *c)
+{
+	if (c == NULL || c->in_done)
+		return;
+	upstream_cancel(c->call);
+	TAILQ_REMOVE(&c->prov->calls, c, entry);
+	free(c);
+}
+
+struct oidcprov_call *
 oidcprov_post(struct oidcprov *p, const struct conf *c, const char *url,
-    const char *form, up_done_fn fn, void *arg)
+    const char *form, oidcprov_done_fn fn, void *arg)
 {
 	const char *hdrs[4];
 	struct up_request r;
-	struct up_call *call;
+	struct oidcprov_call *call;
 	char *basic;
 	size_t n = 0;
 
@@ -390,7 +450,7 @@ oidcprov_post(struct oidcprov *p, const struct conf *c, const char *url,
 	request_init(p, &r, "POST", url, hdrs, OIDC_TOKEN_RESPONSE_MAX);
 	r.body = form;
 	r.bodylen = strlen(form);
-	call = upstream_start(p->up, &r, fn, arg);
+	call = call_start(p, &r, fn, arg);
 	if (basic != NULL) {
 		explicit_bzero(basic, strlen(basic));
 		free(basic);
@@ -398,13 +458,13 @@ oidcprov_post(struct oidcprov *p, const struct conf *c, const char *url,
 	return call;
 }
 
-struct up_call *
+struct oidcprov_call *
 oidcprov_userinfo(struct oidcprov *p, const struct conf *c, const char *url,
-    const char *access_token, up_done_fn fn, void *arg)
+    const char *access_token, oidcprov_done_fn fn, void *arg)
 {
 	const char *hdrs[3];
 	struct up_request r;
-	struct up_call *call;
+	struct oidcprov_call *call;
 	char *bearer;
 
 	follow_conf(p, c);
@@ -413,7 +473,7 @@ oidcprov_userinfo(struct oidcprov *p, const struct conf *c, const char *url,
 	hdrs[1] = bearer;
 	hdrs[2] = NULL;
 	request_init(p, &r, "GET", url, hdrs, OIDC_USERINFO_MAX);
-	call = upstream_start(p->up, &r, fn, arg);
+	call = call_start(p, &r, fn, arg);
 	explicit_bzero(bearer, strlen(bearer));
 	free(bearer);
 	return call;

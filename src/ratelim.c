@@ -17,13 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ratelim.h"
 #include "log.h"
-#include "router.h"
+#include "ratelim.h"
 #include "util.h"
-
-_Static_assert(RC_DEFAULT == 0 && RC_AUTH == 1 && RC_TOKEN == 2 &&
-    RC_CREATE == 3 && RL_NCLASSES == 4, "classes follow enum route_class");
 
 #define NIL		UINT32_MAX
 #define TABLE_MAX	(1u << 24)	/* indexes stay below NIL */
@@ -49,7 +45,7 @@ struct ratelim {
 	uint8_t		 seed[RL_SEED_LEN];
 };
 
-static const char *const class_names[RL_NCLASSES] = {
+const char *const ratelim_class_names[RL_NCLASSES] = {
 	"default", "auth", "token", "create"
 };
 
@@ -336,7 +332,7 @@ ratelim_take(struct ratelim *rl, unsigned int cls, const char *key,
 const char *
 ratelim_class_name(unsigned int cls)
 {
-	return cls < RL_NCLASSES ? class_names[cls] : "?";
+	return cls < RL_NCLASSES ? ratelim_class_names[cls] : "?";
 }
 
 static int
@@ -345,8 +341,8 @@ class_by_name(const char *s, size_t len)
 	unsigned int i;
 
 	for (i = 0; i < RL_NCLASSES; i++)
-		if (strlen(class_names[i]) == len &&
-		    strncmp(class_names[i], s, len) == 0)
+		if (strlen(ratelim_class_names[i]) == len &&
+		    strncmp(ratelim_class_names[i], s, len) == 0)
 			return (int)i;
 	return -1;
 }
@@ -408,19 +404,20 @@ ratelim_parse(const char *text, unsigned int *cls, struct rl_limit *lim,
 		return -1;
 	}
 	if ((size_t)(slash - eq - 1) >= sizeof(num)) {
-		*why = xasprintf("%s: count too long", class_names[c]);
+		*why = xasprintf("%s: count too long",
+		    ratelim_class_names[c]);
 		return -1;
 	}
 	memcpy(num, eq + 1, (size_t)(slash - eq - 1));
 	num[slash - eq - 1] = '\0';
 	if (util_parse_ll(num, 1, RL_COUNT_MAX, &n, &r) == -1) {
-		*why = xasprintf("%s: count \"%s\" %s (1..%d)", class_names[c],
-		    num, r, RL_COUNT_MAX);
+		*why = xasprintf("%s: count \"%s\" %s (1..%d)",
+		    ratelim_class_names[c], num, r, RL_COUNT_MAX);
 		return -1;
 	}
 	if (parse_period(slash + 1, &lim->period_ms) == -1) {
 		*why = xasprintf("%s: period \"%.16s\" is not like 1s, 1m, 15m "
-		    "or 1h (at most 24h)", class_names[c], slash + 1);
+		    "or 1h (at most 24h)", ratelim_class_names[c], slash + 1);
 		return -1;
 	}
 	lim->count = (uint32_t)n;

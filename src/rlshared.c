@@ -604,16 +604,6 @@ handshake_expired(evutil_socket_t fd, short what, void *arg)
 
 /* --- the API --- */
 
-int
-rlshared_tls_available(void)
-{
-#ifdef LKGATE_HIREDIS_SSL
-	return 1;
-#else
-	return 0;
-#endif
-}
-
 #ifdef LKGATE_HIREDIS_SSL
 static void
 rls_tls_setup(struct rlshared *rs)

@@ -1,14 +1,17 @@
 /*
- * util: allocation wrappers, clocks, UUIDs, integer parsing and random
- * bytes.  See util.h.
+ * util: allocation wrappers, clocks, UUIDs, integer parsing, random
+ * bytes and the bounded file reader.  See util.h.
  */
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <uuid/uuid.h>
 
@@ -210,4 +213,77 @@ util_random_bytes(void *buf, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
+}
+
+/* Refuses what flags do not allow; NULL when st is fine. */
+static char *
+file_kind_problem(const char *path, const struct stat *st, int flags)
+{
+	if ((flags & UTIL_READ_REGULAR) && !S_ISREG(st->st_mode))
+		return xasprintf("%s: not a regular file", path);
+	if (S_ISDIR(st->st_mode))
+		return xasprintf("%s: is a directory", path);
+	return NULL;
+}
+
+/* Reads fd to the end or past max; -1 with errno on a read error. */
+static int
+read_all(int fd, char *buf, size_t max, size_t *len)
+{
+	ssize_t n;
+
+	*len = 0;
+	while (*len <= max) {
+		n = read(fd, buf + *len, max + 1 - *len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		if (n == 0)
+			break;
+		*len += (size_t)n;
+	}
+	return 0;
+}
+
+int
+util_read_file(const char *path, size_t max, int flags, char **buf,
+    size_t *len, struct stat *st, int *missing, char **err)
+{
+	struct stat own;
+	int fd;
+
+	*buf = NULL;
+	*len = 0;
+	if (st == NULL)
+		st = &own;
+	if (missing != NULL)
+		*missing = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (missing != NULL)
+			*missing = errno == ENOENT;
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st) == -1)
+		*err = xasprintf("%s: %s", path, strerror(errno));
+	else if ((*err = file_kind_problem(path, st, flags)) == NULL) {
+		/* One byte past the limit tells "too large" from "full". */
+		*buf = xmalloc(max + 2);
+		if (read_all(fd, *buf, max, len) == -1)
+			*err = xasprintf("%s: %s", path, strerror(errno));
+		else if (*len > max)
+			*err = xasprintf("%s: larger than %zu bytes", path,
+			    max);
+	}
+	close(fd);
+	if (*err != NULL) {
+		if (*buf != NULL)
+			explicit_bzero(*buf, *len);
+		FREE_AND_NULL(*buf);
+		*len = 0;
+		return -1;
+	}
+	(*buf)[*len] = '\0';
+	return 0;
 }

@@ -253,7 +253,7 @@ csrf_ok(const struct conf *c, const char *header, const char *hdr,
 	    crypto_ct_equal(v, s->csrf, want);
 }
 
-int
+enum auth_outcome
 websess_authenticate(const struct conf *c, const char *header,
     const char *csrf_header, int unsafe, int64_t now, struct principal *p,
     const char **why)
@@ -261,21 +261,21 @@ websess_authenticate(const struct conf *c, const char *header,
 	struct websess s;
 
 	if (websess_open(c, header, now, &s, why) == -1)
-		return -1;
+		return AUTHN_UNKNOWN;
 	if (unsafe && !csrf_ok(c, header, csrf_header, &s)) {
 		explicit_bzero(&s, sizeof(s));
 		*why = "missing or wrong " WEBSESS_CSRF_HEADER " header (send "
 		    "the value of the CSRF cookie)";
-		return -2;
+		return AUTHN_FORBIDDEN;
 	}
 	/* "oidc:<sub>": never the identity of a user JWT's sub. */
 	if (principal_set_user(p, PS_OIDC, s.user.sub, s.user.name) == -1) {
 		explicit_bzero(&s, sizeof(s));
 		*why = "session user id is too long";
-		return -1;
+		return AUTHN_UNKNOWN;
 	}
 	explicit_bzero(&s, sizeof(s));
-	return 0;
+	return AUTHN_OK;
 }
 
 int

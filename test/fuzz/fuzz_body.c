@@ -188,8 +188,10 @@ static const char *
 path_param(const char *s, size_t len, struct route_match *m)
 {
 	static const struct route table[] = {
-		{ M_GET, "/api/sessions/:id", "get", AUTH_API_KEY,
-		    RC_DEFAULT, 0, NULL },
+		{ .method = M_GET, .pattern = "/api/sessions/:id",
+		    .name = "get", .auth = AUTH_API_KEY,
+		    .rclass = RC_DEFAULT, .body = BODY_ANY,
+		    .handler = NULL },
 	};
 	char *path;
 	int allow;

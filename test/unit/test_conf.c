@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "rlshared.h"
+#include "redisurl.h"
 #include "tap.h"
 #include "util.h"
 
@@ -1075,11 +1075,61 @@ test_redis(void)
 	load_fails("redis_url = redis://h\nredis_timeout_ms = 5\n", 0,
 	    prod_env, "FILE:2: redis_timeout_ms: 5 is too small (10..10000)",
 	    "redis_timeout_ms below its range");
-	if (!rlshared_tls_available())
+	if (!redisurl_tls_available())
 		load_fails("redis_url = rediss://redis:6380\n", 0, prod_env,
 		    "redis_url: rediss:// needs hiredis with TLS (hiredis_ssl, "
 		    "hiredis 1.0 or newer); this lkgate was built without it",
 		    "rediss:// without TLS support is refused at load");
+}
+
+static void
+collect_kept(void *arg, const char *key, const char *kept)
+{
+	char *list = arg;
+	size_t n = strlen(list);
+
+	snprintf(list + n, 256 - n, "%s=%s;", key, kept);
+}
+
+/* A reload keeps the options read at start-up only, and says which. */
+static void
+test_restart_only(void)
+{
+	struct conf *a, *b;
+	char *err = NULL, list[256] = "";
+
+	a = load("listen = 127.0.0.1:9000\nrate_limit_table_size = 100\n"
+	    "upstream_max_connections = 8\nmax_inflight = 10\n", 1, NULL,
+	    &err);
+	b = load("listen = 127.0.0.1:9001\nrate_limit_table_size = 200\n"
+	    "upstream_max_connections = 9\nmax_inflight = 20\n", 1, NULL,
+	    &err);
+	ok(a != NULL && b != NULL, "restart: both load");
+	if (a == NULL || b == NULL)
+		return;
+	conf_foreach_restart_change(a, a, collect_kept, list);
+	is_str(list, "", "restart: nothing when nothing changed");
+	conf_foreach_restart_change(a, b, collect_kept, list);
+	is_str(list, "listen=127.0.0.1:9000;upstream_max_connections=8;"
+	    "rate_limit_table_size=100;", "restart: the running values, in "
+	    "table order, max_inflight not among them");
+	conf_free(a);
+	conf_free(b);
+	/* A secret is named, never shown; its _FILE partner is not named
+	 * twice. */
+	list[0] = '\0';
+	a = load("redis_url = redis://:pw-one@127.0.0.1:6380\n", 0, prod_env,
+	    &err);
+	b = load("redis_url = redis://:pw-two@127.0.0.1:6380\n", 0, prod_env,
+	    &err);
+	ok(a != NULL && b != NULL, "restart: both Redis configurations load");
+	if (a != NULL && b != NULL) {
+		conf_foreach_restart_change(a, b, collect_kept, list);
+		is_str(list, "redis_url=[redacted];", "restart: a changed "
+		    "secret is named and not shown");
+	}
+	conf_free(a);
+	conf_free(b);
 }
 
 int
@@ -1104,6 +1154,7 @@ main(void)
 	test_no_secrets_in_errors();
 	test_match();
 	test_foreach();
+	test_restart_only();
 	test_sample();
 	test_redis();
 	for (i = 0; i < ntmpfiles; i++) {

@@ -10,15 +10,22 @@
 #include "lkclient.h"
 #include "lkgate.h"
 #include "metrics.h"
+#include "ratelim.h"
 #include "router.h"
 #include "tap.h"
+#include "util.h"
 
 static void h(struct rq *rq) { (void)rq; }
 
 static const struct route table[] = {
-	{ M_GET, "/health", "health", AUTH_NONE, RC_DEFAULT, 0, h },
-	{ M_POST, "/api/sessions", "session_create", AUTH_API_KEY, RC_CREATE,
-	    1, h },
+	{ .method = M_GET, .pattern = "/health",
+	    .name = "health", .auth = AUTH_NONE,
+	    .rclass = RC_DEFAULT, .body = BODY_ANY,
+	    .handler = h },
+	{ .method = M_POST, .pattern = "/api/sessions",
+	    .name = "session_create", .auth = AUTH_API_KEY,
+	    .rclass = RC_CREATE, .body = BODY_JSON,
+	    .handler = h },
 };
 
 /* 1 when text has the whole line. */
@@ -103,10 +110,33 @@ test_format(const char *text)
 	ok(lines > 50 && bad == 0, "%d lines, all comments or samples", lines);
 }
 
+/* A struct metrics labelled as main labels it, with the table above. */
+static struct metrics *
+new_metrics(void)
+{
+	const char *route[NELEM(table)], *method[LK_METHOD_COUNT];
+	struct metrics_labels l;
+	size_t i;
+
+	for (i = 0; i < NELEM(table); i++)
+		route[i] = table[i].name;
+	for (i = 0; i < LK_METHOD_COUNT; i++)
+		method[i] = lk_method_name((enum lk_method)i);
+	l.routes = route;
+	l.nroutes = NELEM(table);
+	l.lk_methods = method;
+	l.nlk_methods = LK_METHOD_COUNT;
+	l.lk_outcomes = lk_outcome_names;
+	l.nlk_outcomes = LK_OUTCOME_COUNT;
+	l.rl_classes = ratelim_class_names;
+	l.nrl_classes = RL_NCLASSES;
+	return metrics_new(&l);	/* copies the arrays: locals are fine */
+}
+
 static void
 test_counts(void)
 {
-	struct metrics *m = metrics_new(table, 2);
+	struct metrics *m = new_metrics();
 	char *text;
 	size_t len;
 
@@ -124,7 +154,7 @@ test_counts(void)
 	metrics_gauge_add(m, MG_OPEN_CONNECTIONS, -1);
 	metrics_livekit(m, LK_CREATE_ROOM, LK_OK, 12000);
 	metrics_livekit(m, LK_CREATE_ROOM, LK_TIMEOUT, 5000000);
-	metrics_livekit(m, LK_DELETE_ROOM, METRICS_LK_CANCELLED, 100);
+	metrics_livekit(m, LK_DELETE_ROOM, LK_CANCELLED, 100);
 	metrics_livekit(m, LK_METHOD_COUNT, LK_OK, 1);	/* ignored */
 	metrics_webhook(m, "room_finished");
 	metrics_webhook(m, "room_finished");

@@ -11,13 +11,26 @@
 static void h(struct rq *rq) { (void)rq; }
 
 static const struct route table[] = {
-	{ M_GET, "/health", "health", AUTH_NONE, RC_DEFAULT, 0, h },
-	{ M_POST, "/api/sessions", "create", AUTH_API_KEY, RC_CREATE, 1, h },
-	{ M_GET, "/api/sessions/:id", "get", AUTH_API_KEY, RC_DEFAULT, 0, h },
-	{ M_DELETE, "/api/sessions/:id", "del", AUTH_API_KEY, RC_DEFAULT, 0,
-	    h },
-	{ M_POST, "/api/session/:id/end", "end", AUTH_API_KEY, RC_DEFAULT, 0,
-	    h },
+	{ .method = M_GET, .pattern = "/health",
+	    .name = "health", .auth = AUTH_NONE,
+	    .rclass = RC_DEFAULT, .body = BODY_ANY,
+	    .handler = h },
+	{ .method = M_POST, .pattern = "/api/sessions",
+	    .name = "create", .auth = AUTH_API_KEY,
+	    .rclass = RC_CREATE, .body = BODY_JSON,
+	    .handler = h },
+	{ .method = M_GET, .pattern = "/api/sessions/:id",
+	    .name = "get", .auth = AUTH_API_KEY,
+	    .rclass = RC_DEFAULT, .body = BODY_ANY,
+	    .handler = h },
+	{ .method = M_DELETE, .pattern = "/api/sessions/:id",
+	    .name = "del", .auth = AUTH_API_KEY,
+	    .rclass = RC_DEFAULT, .body = BODY_ANY,
+	    .handler = h },
+	{ .method = M_POST, .pattern = "/api/session/:id/end",
+	    .name = "end", .auth = AUTH_API_KEY,
+	    .rclass = RC_DEFAULT, .body = BODY_ANY,
+	    .handler = h },
 };
 
 static enum router_result

@@ -176,31 +176,31 @@ test_authenticate(void)
 	v = websess_seal(&conf, &s, nonce);
 	snprintf(h, sizeof(h), "__Host-lkgate_session=%s; __Host-lkgate_csrf=%s",
 	    v, csrf);
-	is_int(websess_authenticate(&conf, h, NULL, 0, NOW, &p, &why), 0,
-	    "GET needs no CSRF header");
+	is_int(websess_authenticate(&conf, h, NULL, 0, NOW, &p, &why),
+	    AUTHN_OK, "GET needs no CSRF header");
 	ok(p.kind == P_USER && !p.admin &&
 	    strcmp(p.name, "oidc:lea.dupont") == 0 && p.source == PS_OIDC &&
 	    strcmp(p.display, s.user.name) == 0,
 	    "a P_USER of source PS_OIDC, identity oidc:<sub>");
-	is_int(websess_authenticate(&conf, h, csrf, 1, NOW, &p, &why), 0,
-	    "POST with the header");
-	is_int(websess_authenticate(&conf, h, NULL, 1, NOW, &p, &why), -2,
-	    "POST without the header");
-	is_int(websess_authenticate(&conf, h, "c", 1, NOW, &p, &why), -2,
-	    "POST with a short header");
+	is_int(websess_authenticate(&conf, h, csrf, 1, NOW, &p, &why),
+	    AUTHN_OK, "POST with the header");
+	is_int(websess_authenticate(&conf, h, NULL, 1, NOW, &p, &why),
+	    AUTHN_FORBIDDEN, "POST without the header");
+	is_int(websess_authenticate(&conf, h, "c", 1, NOW, &p, &why),
+	    AUTHN_FORBIDDEN, "POST with a short header");
 	snprintf(h, sizeof(h), "__Host-lkgate_session=%s", v);
-	is_int(websess_authenticate(&conf, h, csrf, 1, NOW, &p, &why), -2,
-	    "POST without the CSRF cookie");
-	is_int(websess_authenticate(&conf, NULL, csrf, 1, NOW, &p, &why), -1,
-	    "no cookie at all: 401");
+	is_int(websess_authenticate(&conf, h, csrf, 1, NOW, &p, &why),
+	    AUTHN_FORBIDDEN, "POST without the CSRF cookie");
+	is_int(websess_authenticate(&conf, NULL, csrf, 1, NOW, &p, &why),
+	    AUTHN_UNKNOWN, "no cookie at all: 401");
 	free(v);
 	/* A sub too long for "oidc:<sub>" (an older cookie): no principal. */
 	memset(s.user.sub, 's', IDENTITY_MAX);
 	s.user.sub[IDENTITY_MAX] = '\0';
 	v = websess_seal(&conf, &s, nonce);
 	snprintf(h, sizeof(h), "__Host-lkgate_session=%s", v);
-	is_int(websess_authenticate(&conf, h, NULL, 0, NOW, &p, &why), -1,
-	    "a sub of 128 bytes: 401");
+	is_int(websess_authenticate(&conf, h, NULL, 0, NOW, &p, &why),
+	    AUTHN_UNKNOWN, "a sub of 128 bytes: 401");
 	is_str(why, "session user id is too long", "and why");
 	ok(p.kind == P_ANONYMOUS, "no principal left behind");
 	free(v);
