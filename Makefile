@@ -143,6 +143,7 @@ dev: all
 	./lkgate --dev
 
 bench: all $(TEST_STAMP)
+	sh deploy/install-deps bench
 	@$(MAKE) --no-print-directory $(BUILD)/bench-floor
 	BENCH_FLOOR=$(BUILD)/bench-floor sh test/bench/run
 

@@ -35,6 +35,14 @@ enum principal_source { PS_NONE, PS_API_KEY, PS_USER_JWT, PS_OIDC, PS_GUEST };
 #define PRINCIPAL_KEY_PREFIX	"key:"
 /* Longest web-login sub: "oidc:" and it make an identity. */
 #define OIDC_SUB_MAX		(IDENTITY_MAX - 5)
+/* A guest's sign-up: username 3-32 bytes of [A-Za-z0-9_.-], display
+ * name 1-64 bytes of text. */
+#define GUEST_USERNAME_MIN	3
+#define GUEST_USERNAME_MAX	32
+#define GUEST_DISPLAY_MAX	64
+/* The iss of guest credentials; a user JWT never has it accepted as a
+ * guest, since it is not signed with the guest key. */
+#define GUEST_ISSUER		"lkgate"
 /* Longest rate-limit key of a principal, NUL included. */
 #define PRINCIPAL_KEY_MAX	(IDENTITY_MAX + 8)
 
@@ -50,6 +58,10 @@ struct principal {
 	char		 name[IDENTITY_MAX + 1];
 	/* user: display name, possibly empty. */
 	char		 display[257];
+	/* guest: the username it signed up with, and when (Unix seconds);
+	 * empty and 0 for other sources. */
+	char		 username[GUEST_USERNAME_MAX + 1];
+	int64_t		 since;
 };
 
 /*
@@ -110,6 +122,52 @@ int	auth_sub_reserved(const char *sub);
  * that no two sources share a bucket.  -1 for an anonymous principal.
  */
 int	principal_rl_key(const struct principal *p, char *buf, size_t len);
+
+/*
+ * Guest credentials (the Voice Chat app's guests, conf->guest_users): an
+ * HS256 JWT under conf->guest_keys with iss GUEST_ISSUER, sub the guest's
+ * id (a UUID), name its display name, username, iat = nbf = the sign-up
+ * time, exp that plus conf->guest_ttl.
+ *
+ * The message of a bad username or display name naming the field, or
+ * NULL when fine.
+ */
+const char *auth_guest_username_error(const char *username);
+const char *auth_guest_display_error(const char *display);
+
+/* Signs the credential of the guest id (caller frees); its expiry in
+ * *exp.  The fields must have passed the checks above. */
+char	*auth_guest_sign(const struct conf *, const char *id,
+	    const char *username, const char *display, int64_t now,
+	    int64_t *exp);
+
+/*
+ * Authenticates an Authorization header value holding a guest credential
+ * as auth_user_jwt does a user JWT: 0 and *p the PS_GUEST user
+ * "guest:<id>" (never an admin), or -1 with *why.
+ */
+int	auth_guest_jwt(const struct conf *, const char *header, int64_t now,
+	    struct principal *p, const char **why);
+
+/*
+ * A Bearer header on a route that takes user JWTs and, when guests is
+ * set, guest credentials; with conf->guest_users off it is only ever a
+ * user JWT.  A token whose signature holds under the guest key is judged
+ * as a guest credential only (its iss must be GUEST_ISSUER: a token
+ * signed with the guest key is never a user); any other as a user JWT.
+ * Where guests are not taken a guest credential is refused, saying so.
+ * Returns as auth_user_jwt.
+ */
+int	auth_bearer(const struct conf *, const char *header, int64_t now,
+	    int guests, struct principal *p, const char **why);
+
+/*
+ * After a user JWT was refused where guests are not taken: when the
+ * header holds a guest credential (guest_users on), sets *why to say
+ * where it is accepted; else leaves *why alone.
+ */
+void	auth_guest_explain(const struct conf *, const char *header,
+	    int64_t now, const char **why);
 
 /* Returns 1 when an Authorization header value names the Bearer scheme
  * (a user JWT, well-formed or not), else 0; NULL is allowed. */

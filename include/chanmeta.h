@@ -10,7 +10,7 @@
  * participants come in as cJSON, as ListRooms and ListParticipants give
  * them.
  *
- * Callers are persons (user JWTs, web-login sessions, later guests) and
+ * Callers are persons (user JWTs, web-login sessions, guests) and
  * API keys; an admin sees and does everything.  A public channel is seen
  * and joined by every person; a private one by its creator, its invitees
  * and admins; only its creator and admins delete it.

@@ -90,6 +90,12 @@ struct conf {
 	char		*channel_prefix;
 	long long	 channel_max_users;	/* when a create names none */
 	long long	 channel_empty_timeout;	/* seconds */
+	/* guests of the Voice Chat app: sign-up and their credentials */
+	long long	 guest_users;		/* bool */
+	long long	 guest_ttl;		/* seconds */
+	char		*guest_key;		/* HS256; NULL: random (main) */
+	struct token_keyset *guest_keys;	/* guest_key's, or the random
+						   one; NULL until set */
 	long long	 audio_channels;	/* 1 or 2 */
 	long long	 audio_bitrate;		/* bits per second */
 	long long	 audio_dtx;		/* bool */
@@ -98,6 +104,8 @@ struct conf {
 	long long	 upstream_timeout_ms;
 	long long	 upstream_connect_timeout_ms;
 	long long	 upstream_max_connections;
+	long long	 room_cache_ms;		/* 0: no room cache */
+	long long	 upstream_max_response_bytes;
 	long long	 request_timeout_ms;
 	long long	 max_body_bytes;
 	long long	 max_header_bytes;
@@ -159,6 +167,13 @@ const struct api_key *conf_api_key_match(const struct conf *, const char *key,
  * *why set to a message the caller frees.
  */
 int		 conf_add_api_key(struct conf *, const char *entry, char **why);
+
+/*
+ * Makes the len bytes of key the key of guest credentials (guest_keys),
+ * replacing any.  conf_load does it for guest_key; main.c, with a random
+ * key it keeps across reloads, when guest_key is unset.
+ */
+void		 conf_set_guest_key(struct conf *, const void *key, size_t len);
 
 /* Returns the profile named name, or NULL. */
 const struct agent_profile *conf_profile_by_name(const struct conf *,

@@ -6,7 +6,10 @@
  * body and a fresh service token that carries only the grant that method
  * needs (roomCreate, roomList, or roomAdmin + room), valid for ten
  * minutes.  Twirp JSON errors and LiveKit's plain-text 401s are both
- * understood and reduced to an lk_outcome.
+ * understood and reduced to an lk_outcome.  An answer may be at most
+ * upstream_max_response_bytes (ListRooms holds every room); a second after
+ * the last answer of 1 MiB or more, the memory freed is given back to the
+ * system (glibc's malloc_trim).
  */
 #ifndef LKGATE_LKCLIENT_H
 #define LKGATE_LKCLIENT_H
@@ -23,7 +26,8 @@ struct lk_call;
 enum lk_method {
 	LK_CREATE_ROOM, LK_DELETE_ROOM, LK_LIST_ROOMS, LK_LIST_PARTICIPANTS,
 	LK_GET_PARTICIPANT, LK_REMOVE_PARTICIPANT, LK_UPDATE_ROOM_METADATA,
-	LK_CREATE_DISPATCH, LK_LIST_DISPATCH, LK_METHOD_COUNT
+	LK_CREATE_DISPATCH, LK_UPDATE_PARTICIPANT, LK_LIST_DISPATCH,
+	LK_METHOD_COUNT
 };
 
 /*
@@ -66,6 +70,8 @@ struct lk_result {
 	int		 shared;	/* 1: the answer of a read another call
 					   started and was told first (count
 					   the LiveKit call once: where 0) */
+	int		 cached;	/* 1: from the room cache, no LiveKit
+					   call at all */
 };
 
 typedef void (*lk_done_fn)(void *arg, const struct lk_result *);
@@ -80,14 +86,26 @@ void		 lkclient_set_conf(struct lkclient *, const struct conf *);
 
 /*
  * Calls method with body (ownership taken; NULL sends {}).  room names the
- * room for per-room grants (roomAdmin + room) and is ignored otherwise.
+ * room for per-room grants (roomAdmin + room) and is ignored otherwise,
+ * except that a write naming a room drops that room from the room cache.
  * done runs exactly once from the loop unless lk_cancel() comes first.
  * Never returns NULL.  A read (ListRooms, ListParticipants, GetParticipant)
  * asked for while the same read (method, room, body) is on its way waits
  * for that one's answer instead of sending another.
+ *
+ * The room cache: a ListRooms of exactly one name ({"names":[name]})
+ * that found the room is kept for room_cache_ms (0: never), and the same
+ * look-up within that time is answered from it (res.cached 1), still from
+ * the loop; one in the second half of that time also asks LiveKit again
+ * (once), with no caller waiting, and keeps the new answer.  An answer without
+ * the room is never kept.  Bounded in entries and bytes.
  */
 struct lk_call	*lk_call(struct lkclient *, enum lk_method, const char *room,
 		    cJSON *body, lk_done_fn done, void *arg);
+
+/* Drops what the room cache keeps of room, and keeps no answer to a
+ * look-up of it already on its way: for news that it changed (webhooks). */
+void		 lkclient_forget_room(struct lkclient *, const char *room);
 
 /* Probes LiveKit's health endpoint (GET / on the API URL, no
  * Authorization): LK_OK on 200, LK_UNAVAILABLE on another status.

@@ -50,6 +50,9 @@ struct metrics;
 	    "LiveKit answers a request shared with another one that "	\
 	    "asked for the same read at the same time (not in "	\
 	    "lkgate_livekit_calls_total).")				\
+	X(MC_LIVEKIT_CACHED, "room_cache_hits_total",		\
+	    "Room look-ups answered from the room cache, without a "	\
+	    "LiveKit call (not in lkgate_livekit_calls_total).")	\
 	X(MC_RELOADS, "config_reloads_total",				\
 	    "Configurations reloaded by SIGHUP.")			\
 	X(MC_RELOAD_FAILURES, "config_reload_failures_total",		\

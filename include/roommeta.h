@@ -26,6 +26,13 @@
 
 #define ROOMMETA_TITLE_MAX 200
 #define ROOMMETA_INVITED_MAX 100
+/*
+ * The most metadata text lkgate writes into one room, and reads as its
+ * own: the fields' own limits (a title, 100 identities) stay under it,
+ * and every room a user makes adds at most this much to each ListRooms
+ * answer.  Longer metadata is never gateway metadata.
+ */
+#define ROOMMETA_TEXT_MAX 16384
 #define ROOMLIST_LIMIT_MAX 100
 
 enum call_type { CALL_ANY = -1, CALL_AUDIO, CALL_VIDEO };
@@ -53,7 +60,8 @@ const char	*call_type_name(enum call_type);
 int		 roommeta_parse(const char *text, struct roommeta *m);
 /* Frees what roommeta_parse allocated; m may be all zero. */
 void		 roommeta_clear(struct roommeta *m);
-/* The metadata text of m (caller frees); tree is ignored. */
+/* The metadata text of m (caller frees); tree is ignored.  NULL when it
+ * would be longer than ROOMMETA_TEXT_MAX bytes. */
 char		*roommeta_render(const struct roommeta *m);
 
 /*
@@ -97,7 +105,8 @@ struct roomlist_query {
 	const struct principal *who;
 	int		 own_only;	/* admins too see only their rooms */
 	enum call_type	 call_type;	/* CALL_ANY: no filter */
-	const char	*after;		/* names after this one; NULL: all */
+	const char	*after;		/* names after this one (any LiveKit
+					   name); NULL: all */
 	size_t		 limit;		/* 1..ROOMLIST_LIMIT_MAX */
 };
 
@@ -106,15 +115,21 @@ struct roomlist_query {
  * q->who may see (and that match the filter), in byte order of their
  * names, strictly after q->after, at most q->limit of them.  Returns the
  * array of room objects (caller frees) and sets *next to the cursor of the
- * following page (caller frees), or NULL on the last page.
+ * following page (caller frees), or NULL on the last page.  Besides rooms
+ * it only borrows, it holds q->limit + 1 rooms and one room's metadata at
+ * a time, however many rooms LiveKit has.
  */
 cJSON		*roomlist_page(const cJSON *rooms,
 		    const struct roomlist_query *q, char **next);
 
 /* The opaque cursor that resumes after room name (caller frees). */
 char		*roomlist_cursor(const char *name);
-/* Reads a cursor back into out; -1 when it is not one of ours. */
+/*
+ * Reads a cursor back into out; -1 when it is not one of ours.  The name
+ * in it may be any LiveKit room name (valid_room_ref): foreign rooms are
+ * listed too.
+ */
 int		 roomlist_cursor_parse(const char *cursor,
-		    char out[ROOM_NAME_MAX + 1]);
+		    char out[ROOM_REF_MAX + 1]);
 
 #endif

@@ -11,7 +11,8 @@
 #include <stddef.h>
 
 #define ROUTER_MAX_PARAMS 4
-#define ROUTER_MAX_PARAM_LEN 256
+/* Room names identify rooms by up to 256 bytes (validate.h), plus NUL. */
+#define ROUTER_MAX_PARAM_LEN 257
 
 enum http_method {
 	M_GET = 1 << 0, M_HEAD = 1 << 1, M_POST = 1 << 2, M_PUT = 1 << 3,
@@ -26,9 +27,12 @@ enum route_auth {
 	AUTH_USER_OR_KEY, /* "Authorization: Bearer" user JWT, else X-API-Key */
 	AUTH_COOKIE,	/* the web login's session cookie (websess.h); methods
 			   other than GET and HEAD need the CSRF header too */
-	AUTH_PERSON	/* a person or an admin: "Authorization: Bearer" (a
-			   user JWT), else X-API-Key, else the web login's
+	AUTH_PERSON,	/* a person or an admin: "Authorization: Bearer" (a
+			   user JWT or, with guest_users on, a guest
+			   credential), else X-API-Key, else the web login's
 			   session cookie (as AUTH_COOKIE) */
+	AUTH_PERSON_OPT	/* as AUTH_PERSON, but a request with none of those
+			   goes on anonymous (guest sign-up) */
 };
 
 /*
@@ -80,9 +84,13 @@ enum router_result { ROUTER_FOUND, ROUTER_NOT_FOUND, ROUTER_BAD_METHOD };
 
 /*
  * Matches method (one M_* bit) and the path part of a request target (no
- * query) against the table of n routes.  Parameters are percent-decoded;
- * a decoded parameter holding NUL or '/', equal to "." or "..", or longer
- * than ROUTER_MAX_PARAM_LEN - 1, does not match.  On ROUTER_BAD_METHOD *allow
+ * query) against the table of n routes.  Segments are matched before
+ * decoding, so "%2F" never splits one; parameters are then
+ * percent-decoded, and one holding NUL, or equal to "." or "..", does not
+ * match.  One longer than ROUTER_MAX_PARAM_LEN - 1 matches as "", which
+ * every handler refuses with a 400 naming it.  A decoded '/' is kept:
+ * LiveKit room names may hold one, and each handler checks its
+ * parameters against its own character set.  On ROUTER_BAD_METHOD *allow
  * holds the M_* bits the path accepts (OPTIONS excluded).
  */
 enum router_result router_match(const struct route *table, size_t n,

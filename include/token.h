@@ -81,6 +81,14 @@ void	 token_signer_free(struct token_signer *);
 char	*token_signer_sign(const struct token_signer *,
 	    const struct lk_claims *, int64_t now, int64_t ttl);
 
+/*
+ * Returns a compact HS256 JWT (caller frees) with the header
+ * {"alg":"HS256","typ":"JWT"} and the object claims as its payload, for
+ * tokens lkgate both issues and verifies (guest credentials).
+ */
+char	*token_sign_hs256(const void *secret, size_t secretlen,
+	    const cJSON *claims);
+
 enum token_alg { TOKEN_HS256, TOKEN_RS256, TOKEN_ES256 };
 
 struct crypto_pk;

@@ -76,6 +76,8 @@ struct up_call	*upstream_fail(struct upstream *, const char *why,
 /* Aborts a call that has not completed; its done callback never runs.
  * NULL is allowed; from inside the call's own done callback, a no-op. */
 void		 upstream_cancel(struct up_call *);
+/* The loop the client runs on (for its users' own timers). */
+struct event_base *upstream_base(const struct upstream *);
 /* Calls started and not yet completed or cancelled. */
 size_t		 upstream_inflight(const struct upstream *);
 /* TCP connections opened so far (for tests and metrics). */

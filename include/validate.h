@@ -8,11 +8,20 @@
 
 #define IDENTITY_MAX 128
 #define ROOM_NAME_MAX 128
+/* LiveKit's own limit on room names (max_room_name_length). */
+#define ROOM_REF_MAX 256
 
 /* 1-128 bytes of [A-Za-z0-9_.@:-]. */
 int	valid_identity(const char *s);
 /* 1-128 bytes of [A-Za-z0-9_.-]. */
 int	valid_room_name(const char *s);
+/*
+ * A name that only identifies an existing LiveKit room (a path parameter,
+ * a paging cursor): rooms other backends made may have any name, so 1-256
+ * bytes of UTF-8 without a control character (C0, DEL or C1).  Names
+ * lkgate gives rooms keep valid_room_name's rule.
+ */
+int	valid_room_ref(const char *s);
 /* A string of at most max bytes of valid UTF-8 with no control character. */
 int	valid_text(const char *s, size_t max);
 /*

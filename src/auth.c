@@ -14,6 +14,8 @@
 #include "crypto.h"
 #include "json.h"
 #include "jwtcache.h"
+#include "log.h"
+#include "util.h"
 #include "token.h"
 
 /* Longest key we even look at; longer values cannot match any key. */
@@ -264,4 +266,229 @@ auth_user_jwt_remember(const struct conf *conf, struct jwtcache *cache,
 		jwtcache_put(cache, key, (int64_t)exp, now, p);
 	}
 	return 0;
+}
+
+/* --- guests --- */
+
+/* Seconds of clock skew allowed on a guest credential between instances. */
+#define GUEST_LEEWAY	30
+
+const char *
+auth_guest_username_error(const char *u)
+{
+	size_t n = strnlen(u, GUEST_USERNAME_MAX + 1), i;
+
+	if (n < GUEST_USERNAME_MIN || n > GUEST_USERNAME_MAX)
+		return "username must be 3-32 characters of A-Z a-z 0-9 _ . -";
+	for (i = 0; i < n; i++)
+		if (!((u[i] >= 'a' && u[i] <= 'z') ||
+		    (u[i] >= 'A' && u[i] <= 'Z') ||
+		    (u[i] >= '0' && u[i] <= '9') ||
+		    u[i] == '_' || u[i] == '.' || u[i] == '-'))
+			return "username must be 3-32 characters of A-Z a-z "
+			    "0-9 _ . -";
+	return NULL;
+}
+
+const char *
+auth_guest_display_error(const char *d)
+{
+	const char *c;
+
+	if (!valid_text(d, GUEST_DISPLAY_MAX))
+		return "display_name must be 1-64 bytes of text (UTF-8, no "
+		    "control characters)";
+	for (c = d; *c == ' '; c++)
+		;
+	if (*c == '\0')
+		return "display_name must not be empty";
+	return NULL;
+}
+
+char *
+auth_guest_sign(const struct conf *conf, const char *id,
+    const char *username, const char *display, int64_t now, int64_t *exp)
+{
+	const struct token_key *k;
+	cJSON *claims;
+	char *jwt;
+
+	if (conf->guest_keys == NULL || conf->guest_keys->nkeys == 0)
+		fatal("auth_guest_sign: no guest key");
+	k = &conf->guest_keys->keys[0];
+	*exp = now + conf->guest_ttl;
+	claims = json_new_object();
+	json_add_string(claims, "iss", GUEST_ISSUER);
+	json_add_string(claims, "sub", id);
+	json_add_int(claims, "iat", now);
+	json_add_int(claims, "nbf", now);
+	json_add_int(claims, "exp", *exp);
+	json_add_string(claims, "name", display);
+	json_add_string(claims, "username", username);
+	jwt = token_sign_hs256(k->secret, k->secretlen, claims);
+	cJSON_Delete(claims);
+	return jwt;
+}
+
+/* Fills *p from a guest credential's verified claims. */
+static int
+guest_from_claims(const cJSON *claims, struct principal *p,
+    const char **why)
+{
+	const char *sub, *name, *username;
+	int64_t iat = 0;
+
+	if (json_get_string(claims, "sub", &sub) != JG_OK ||
+	    !util_is_uuid(sub) ||
+	    json_get_string(claims, "name", &name) != JG_OK ||
+	    auth_guest_display_error(name) != NULL ||
+	    json_get_string(claims, "username", &username) != JG_OK ||
+	    auth_guest_username_error(username) != NULL ||
+	    json_get_int64_lax(claims, "iat", &iat) != JG_OK) {
+		*why = "guest credential is malformed";
+		return -1;
+	}
+	if (principal_set_user(p, PS_GUEST, sub, name) == -1) {
+		*why = "guest credential is malformed";
+		return -1;
+	}
+	snprintf(p->username, sizeof(p->username), "%s", username);
+	p->since = iat;
+	return 0;
+}
+
+/* Verifies jwt (len bytes) as a guest credential. */
+static enum token_err
+guest_verify(const struct conf *conf, const char *jwt, size_t len,
+    int64_t now, cJSON **claims)
+{
+	struct token_verify_opts o = {
+		.now = now, .leeway = GUEST_LEEWAY, .issuer = GUEST_ISSUER,
+		.require_exp = 1,
+	};
+
+	*claims = NULL;
+	if (conf->guest_keys == NULL)
+		return TOKEN_NO_KEY;
+	return token_verify(conf->guest_keys, jwt, len, &o, claims);
+}
+
+/* 1 when a verification error means the signature held (the token is
+ * the key's) and a later check failed. */
+static int
+signed_by_key(enum token_err e)
+{
+	return e == TOKEN_OK || e == TOKEN_EXPIRED ||
+	    e == TOKEN_NOT_YET_VALID || e == TOKEN_NO_EXP ||
+	    e == TOKEN_BAD_ISSUER || e == TOKEN_BAD_AUDIENCE;
+}
+
+static const char *
+guest_err_string(enum token_err e)
+{
+	switch (e) {
+	case TOKEN_EXPIRED:
+		return "guest credential has expired: sign up again";
+	case TOKEN_NOT_YET_VALID:
+		return "guest credential is not valid yet";
+	case TOKEN_BAD_ISSUER:
+		return "token signed with the guest key must have iss lkgate";
+	default:
+		return token_err_string(e);
+	}
+}
+
+/* Fills *p from the verification's outcome and claims (consumed). */
+static int
+guest_result(enum token_err e, cJSON *claims, struct principal *p,
+    const char **why)
+{
+	int r = -1;
+
+	memset(p, 0, sizeof(*p));
+	p->kind = P_ANONYMOUS;
+	if (e != TOKEN_OK)
+		*why = guest_err_string(e);
+	else
+		r = guest_from_claims(claims, p, why);
+	cJSON_Delete(claims);
+	if (r == -1) {
+		memset(p, 0, sizeof(*p));
+		p->kind = P_ANONYMOUS;
+	}
+	return r;
+}
+
+int
+auth_guest_jwt(const struct conf *conf, const char *header, int64_t now,
+    struct principal *p, const char **why)
+{
+	const char *jwt;
+	cJSON *claims;
+	enum token_err e;
+
+	if (!auth_is_bearer(header) || header[6] != ' ') {
+		memset(p, 0, sizeof(*p));
+		p->kind = P_ANONYMOUS;
+		*why = "expected Authorization: Bearer <token>";
+		return -1;
+	}
+	jwt = header + 7;
+	e = guest_verify(conf, jwt, strnlen(jwt, TOKEN_MAX_LEN + 1), now,
+	    &claims);
+	return guest_result(e, claims, p, why);
+}
+
+void
+auth_guest_explain(const struct conf *conf, const char *header, int64_t now,
+    const char **why)
+{
+	const char *jwt;
+	cJSON *claims;
+	enum token_err e;
+
+	if (!auth_is_bearer(header) || header[6] != ' ' || !conf->guest_users)
+		return;
+	jwt = header + 7;
+	e = guest_verify(conf, jwt, strnlen(jwt, TOKEN_MAX_LEN + 1), now,
+	    &claims);
+	cJSON_Delete(claims);
+	if (signed_by_key(e))
+		*why = "a guest credential is accepted only on the Voice Chat "
+		    "routes (/api/channels, /api/users, /api/advanced/...)";
+}
+
+/*
+ * Where guests are taken the guest key is tried first, so that a token
+ * it signed is never read as a user JWT; elsewhere the user JWT comes
+ * first (the token routes' hot path pays nothing for guests) and the
+ * guest key only explains a refusal.  With guest_users off no guest key
+ * is tried at all.
+ */
+int
+auth_bearer(const struct conf *conf, const char *header, int64_t now,
+    int guests, struct principal *p, const char **why)
+{
+	const char *jwt;
+	enum token_err e;
+	cJSON *claims;
+	size_t len;
+
+	if (!auth_is_bearer(header) || header[6] != ' ' ||
+	    conf->guest_keys == NULL || !conf->guest_users)
+		return auth_user_jwt(conf, header, now, p, why);
+	jwt = header + 7;
+	len = strnlen(jwt, TOKEN_MAX_LEN + 1);
+	if (!guests) {
+		if (auth_user_jwt(conf, header, now, p, why) == 0)
+			return 0;
+		auth_guest_explain(conf, header, now, why);
+		return -1;
+	}
+	e = guest_verify(conf, jwt, len, now, &claims);
+	if (!signed_by_key(e)) {
+		cJSON_Delete(claims);
+		return auth_user_jwt(conf, header, now, p, why);
+	}
+	return guest_result(e, claims, p, why);
 }

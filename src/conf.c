@@ -127,6 +127,36 @@ build_user_keys(struct conf *c, char **err)
 }
 
 /*
+ * The guest key signs credentials that only lkgate issues: it may be
+ * neither the LiveKit secret nor the user JWT secret, or one kind of
+ * token would pass for another.  Unset, main.c supplies a random one.
+ */
+static int
+build_guest_keys(struct conf *c, char **err)
+{
+	if (c->guest_key == NULL)
+		return 0;
+	if ((c->livekit_api_secret != NULL &&
+	    strcmp(c->guest_key, c->livekit_api_secret) == 0) ||
+	    (c->user_jwt_secret != NULL &&
+	    strcmp(c->guest_key, c->user_jwt_secret) == 0)) {
+		*err = xstrdup("guest_key must differ from the LiveKit API "
+		    "secret and from user_jwt_secret");
+		return -1;
+	}
+	conf_set_guest_key(c, c->guest_key, strlen(c->guest_key));
+	return 0;
+}
+
+void
+conf_set_guest_key(struct conf *c, const void *key, size_t len)
+{
+	jwks_free(c->guest_keys);
+	c->guest_keys = NULL;
+	jwks_add_secret(&c->guest_keys, key, len);
+}
+
+/*
  * The login needs all of issuer, client_id and redirect_uri, and keys to
  * seal its cookies; the scopes must ask for an ID token.
  */
@@ -284,7 +314,8 @@ conf_load(const char *path, int must_exist, int dev,
 	derive_api_url(c);
 	if (check_required(c, err) == -1 || check_timeouts(c, err) == -1 ||
 	    check_prefixes(c, err) == -1 || check_oidc(c, err) == -1 ||
-	    check_redis(c, err) == -1 || build_user_keys(c, err) == -1)
+	    check_redis(c, err) == -1 || build_user_keys(c, err) == -1 ||
+	    build_guest_keys(c, err) == -1)
 		goto out;
 	/* check_required made sure of the LiveKit key and secret. */
 	c->livekit_signer = token_signer_new(c->livekit_api_key,
@@ -344,6 +375,7 @@ conf_free(struct conf *c)
 		}
 	}
 	token_signer_free(c->livekit_signer);
+	jwks_free(c->guest_keys);
 	free(c->listen_host);
 	free(c);
 }

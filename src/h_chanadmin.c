@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chan.h"
 #include "chanmeta.h"
 #include "conf.h"
 #include "fields.h"

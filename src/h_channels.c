@@ -6,8 +6,9 @@
  * LiveKit token: the client then connects to LiveKit, which replaced the
  * app's WebSocket relay (/ws answers 410 saying so).
  *
- * Every answer is in the app's envelope: chan_reply for successes, and
- * the routes' ENVELOPE_VOICE_CHAT for every error (the front's own too).
+ * Every answer is in the app's envelope: chan_reply (chan.h) for
+ * successes, and the routes' ENVELOPE_VOICE_CHAT for every error (the
+ * front's own too).
  * Callers are persons (AUTH_PERSON) and admin keys; an app key gets 403.
  * A private channel is, to whoever may not see it, a channel that does
  * not exist (404), so that its existence does not leak.
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chan.h"
 #include "chanmeta.h"
 #include "conf.h"
 #include "fields.h"
@@ -25,6 +27,8 @@
 #include "lkgate.h"
 #include "log.h"
 #include "metrics.h"
+#include "partoken.h"
+#include "roomaccess.h"
 #include "roommeta.h"
 #include "util.h"
 
@@ -32,40 +36,32 @@
 #define LIMIT_DEFAULT	20
 #define USERS_BOUND	1000000
 
-void
-chan_reply(struct rq *rq, int status, cJSON *data)
-{
-	cJSON *o;
-
-	o = json_new_object();
-	json_add_bool(o, "success", 1);
-	json_add_item(o, "data", data);
-	rq_reply_json(rq, status, o);
-}
-
-int
-chan_caller_ok(struct rq *rq)
-{
-	const struct principal *p = rq_principal(rq);
-
-	if (p->kind != P_API_KEY || p->admin)
-		return 1;
-	rq_reply_error(rq, E_PERMISSION_DENIED, "this API key may only mint "
-	    "tokens; the channel routes need a user or an admin key");
-	return 0;
-}
-
-/* --- one channel, looked up --- */
+/* --- one channel, looked up (roomaccess.h) --- */
 
 struct chan_ctx;
 typedef void (*chan_next_fn)(struct rq *, struct chan_ctx *);
 
+/* The look-up's arg: what the channel's steps need. */
 struct chan_ctx {
 	char		 id[UUID_STR_LEN];
 	char		*room;		/* prefix + id */
-	cJSON		*info;		/* the room from ListRooms; owned */
+	const cJSON	*info;		/* the room from ListRooms, kept by
+					   the look-up */
 	struct chanmeta	 meta;
 	chan_next_fn	 next;
+};
+
+static int	chan_visible(struct rq *, struct room_found *);
+static void	chan_absent(struct rq *, const struct room_found *);
+
+/* A channel is there for the caller only when it is one (its metadata a
+ * channel's) and the caller may see it; else it is 404 like an absent
+ * one. */
+static const struct room_rule chan_rule = {
+	.notfound = E_CHANNEL_NOT_FOUND,
+	.noun = "channel",
+	.allow = chan_visible,
+	.absent = chan_absent,
 };
 
 static void
@@ -73,10 +69,17 @@ chan_ctx_free(void *arg)
 {
 	struct chan_ctx *x = arg;
 
-	cJSON_Delete(x->info);
 	chanmeta_clear(&x->meta);
 	free(x->room);
 	free(x);
+}
+
+/* The channel of this request, for the callback of a LiveKit call made
+ * after the look-up. */
+static struct chan_ctx *
+chan_ctx_of(const struct rq *rq)
+{
+	return roomaccess_found(rq)->arg;
 }
 
 static void
@@ -86,29 +89,35 @@ chan_not_found(struct rq *rq, const char *id)
 }
 
 static void
-chan_listed(struct rq *rq, const struct lk_result *res)
+chan_absent(struct rq *rq, const struct room_found *f)
 {
-	struct chan_ctx *x = rq_state(rq);
-	const cJSON *rooms = NULL, *r;
+	const struct chan_ctx *x = f->arg;
+
+	chan_not_found(rq, x->id);
+}
+
+static int
+chan_visible(struct rq *rq, struct room_found *f)
+{
+	struct chan_ctx *x = f->arg;
 	const char *meta = NULL;
 
-	if (res->outcome != LK_OK) {
-		rq_reply_lk_error(rq, res, E_CHANNEL_NOT_FOUND);
-		return;
-	}
-	json_get_array(res->body, "rooms", &rooms);
-	if ((r = cJSON_GetArrayItem(rooms, 0)) == NULL) {
-		chan_not_found(rq, x->id);
-		return;
-	}
-	json_get_string(r, "metadata", &meta);
+	json_get_string(f->room, "metadata", &meta);
 	if (chanmeta_parse(meta, &x->meta) == -1 ||
 	    !chanmeta_may_see(&x->meta, rq_principal(rq))) {
 		chan_not_found(rq, x->id);
-		return;
+		return -1;
 	}
-	if ((x->info = cJSON_Duplicate(r, 1)) == NULL)
-		fatal("cJSON_Duplicate failed");
+	return 0;
+}
+
+static void
+chan_found(struct rq *rq, struct room_found *f)
+{
+	struct chan_ctx *x = f->arg;
+
+	roomaccess_keep(f);
+	x->info = f->room;
 	x->next(rq, x);
 }
 
@@ -133,7 +142,6 @@ chan_lookup(struct rq *rq, chan_next_fn next)
 {
 	struct chan_ctx *x;
 	const char *id;
-	cJSON *req, *names;
 
 	if (!chan_caller_ok(rq) || (id = path_id(rq)) == NULL)
 		return;
@@ -141,12 +149,8 @@ chan_lookup(struct rq *rq, chan_next_fn next)
 	memcpy(x->id, id, sizeof(x->id));
 	x->room = xasprintf("%s%s", rq_gate(rq)->conf->channel_prefix, id);
 	x->next = next;
-	rq_hold(rq, x, chan_ctx_free);
-	req = json_new_object();
-	names = json_new_array();
-	json_append(names, json_new_string(x->room));
-	json_add_item(req, "names", names);
-	rq_lk_call(rq, LK_LIST_ROOMS, NULL, req, chan_listed);
+	roomaccess_lookup(rq, x->room, &chan_rule, chan_found, x,
+	    chan_ctx_free);
 }
 
 /* Asks LiveKit who is in x's room; cb gets the answer. */
@@ -165,7 +169,7 @@ chan_participants(struct rq *rq, struct chan_ctx *x, rq_lk_fn cb)
 static void
 get_participants(struct rq *rq, const struct lk_result *res)
 {
-	struct chan_ctx *x = rq_state(rq);
+	struct chan_ctx *x = chan_ctx_of(rq);
 	const cJSON *list = NULL, *p;
 	cJSON *o, *users;
 
@@ -200,7 +204,7 @@ h_channel_get(struct rq *rq)
 static void
 stats_answer(struct rq *rq, const struct lk_result *res, int detailed)
 {
-	struct chan_ctx *x = rq_state(rq);
+	struct chan_ctx *x = chan_ctx_of(rq);
 	const cJSON *list = NULL;
 
 	if (res->outcome != LK_OK) {
@@ -253,7 +257,7 @@ h_channel_statistics(struct rq *rq)
 static void
 chan_deleted(struct rq *rq, const struct lk_result *res)
 {
-	struct chan_ctx *x = rq_state(rq);
+	struct chan_ctx *x = chan_ctx_of(rq);
 	cJSON *o;
 
 	if (res->outcome == LK_NOT_FOUND) {
@@ -310,7 +314,7 @@ join_found(struct rq *rq, struct chan_ctx *x)
 		    x->meta.max_users);
 		return;
 	}
-	if (token_caller_identity(rq, rq_json(rq), &jr.identity) == -1)
+	if (partoken_identity(rq, rq_json(rq), &jr.identity) == -1)
 		return;
 	jr.room = x->room;
 	if (chanmeta_is_person(p) && p->display[0] != '\0')
@@ -361,7 +365,7 @@ h_channel_leave(struct rq *rq)
 	cJSON *req;
 
 	if (!chan_caller_ok(rq) || (id = path_id(rq)) == NULL ||
-	    token_caller_identity(rq, rq_json(rq), &identity) == -1)
+	    partoken_identity(rq, rq_json(rq), &identity) == -1)
 		return;
 	room = xasprintf("%s%s", rq_gate(rq)->conf->channel_prefix, id);
 	rq_hold(rq, room, free);

@@ -8,7 +8,8 @@
  * Users (user JWTs) see and join the rooms they created or were invited
  * to, and delete the ones they created; admins (users with the admin role,
  * admin API keys) act on any room.  An app API key may only mint tokens
- * (h_tokens.c): it gets 403 here.
+ * (h_tokens.c): it gets 403 here.  Looking a room up and the join check
+ * are roomaccess.c's, the join's token partoken.c's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,8 +20,9 @@
 #include "httpfront.h"
 #include "json.h"
 #include "lkgate.h"
-#include "log.h"
 #include "metrics.h"
+#include "partoken.h"
+#include "roomaccess.h"
 #include "roommeta.h"
 #include "util.h"
 #include "validate.h"
@@ -44,134 +46,25 @@ caller_may_use_rooms(struct rq *rq)
 	return 0;
 }
 
-/* The room name of the path, or NULL after answering 400. */
+/*
+ * The room name of the path (percent-decoded by the router), or NULL
+ * after answering 400.  It only identifies an existing room, so any
+ * LiveKit room name will do: admins reach the rooms other backends made.
+ */
 static const char *
 path_room(struct rq *rq)
 {
 	const char *name = rq_param(rq, 0);
 
-	if (name == NULL || !valid_room_name(name)) {
-		rq_reply_error(rq, E_INVALID_INPUT, "room_name must be 1-128 "
-		    "characters of A-Z a-z 0-9 _ . -");
+	if (name == NULL || !valid_room_ref(name)) {
+		rq_reply_error(rq, E_INVALID_INPUT, "room_name must be 1-%d "
+		    "bytes of UTF-8 without control characters", ROOM_REF_MAX);
 		return NULL;
 	}
 	return name;
 }
 
-/* A room looked up with ListRooms, kept while the request lives. */
-struct room_ctx;
-typedef void (*room_next_fn)(struct rq *, struct room_ctx *);
-
-struct room_ctx {
-	const char	*name;		/* borrowed from the request */
-	const cJSON	*room;		/* the room from ListRooms, borrowed
-					   from its answer: only while next
-					   runs (see room_keep) */
-	cJSON		*info;		/* room_keep's copy; owned */
-	struct roommeta	 meta;
-	int		 has_meta;
-	room_next_fn	 next;
-	void		(*join_ok)(struct rq *, void *);
-	void		*arg;		/* join_ok's; freed with free() */
-};
-
-static void
-room_ctx_free(void *arg)
-{
-	struct room_ctx *x = arg;
-
-	cJSON_Delete(x->info);
-	roommeta_clear(&x->meta);
-	free(x->arg);
-	free(x);
-}
-
-static const struct roommeta *
-ctx_meta(const struct room_ctx *x)
-{
-	return x->has_meta ? &x->meta : NULL;
-}
-
-static void
-room_listed(struct rq *rq, const struct lk_result *res)
-{
-	struct room_ctx *x = rq_state(rq);
-	const cJSON *rooms = NULL, *r;
-	const char *meta = NULL;
-
-	if (res->outcome != LK_OK) {
-		rq_reply_lk_error(rq, res, E_ROOM_NOT_FOUND);
-		return;
-	}
-	json_get_array(res->body, "rooms", &rooms);
-	if ((r = cJSON_GetArrayItem(rooms, 0)) == NULL) {
-		rq_reply_error(rq, E_ROOM_NOT_FOUND, "room %s not found",
-		    x->name);
-		return;
-	}
-	json_get_string(r, "metadata", &meta);
-	x->has_meta = roommeta_parse(meta, &x->meta) == 0;
-	x->room = r;
-	/* next may answer, which frees x: nothing touches x after it. */
-	x->next(rq, x);
-}
-
-/* A next that needs the room after its own LiveKit call copies it first
- * (the answer it is borrowed from is gone by then). */
-static void
-room_keep(struct room_ctx *x)
-{
-	if ((x->info = cJSON_Duplicate(x->room, 1)) == NULL)
-		fatal("cJSON_Duplicate failed");
-}
-
-/* Looks the room name up, answering 404 when LiveKit has no such room,
- * then calls next with it.  name must live as long as the request. */
-static struct room_ctx *
-room_lookup(struct rq *rq, const char *name, room_next_fn next)
-{
-	struct room_ctx *x;
-	cJSON *req, *names;
-
-	x = xcalloc(1, sizeof(*x));
-	x->name = name;
-	x->next = next;
-	rq_hold(rq, x, room_ctx_free);
-	req = json_new_object();
-	names = json_new_array();
-	json_append(names, json_new_string(name));
-	json_add_item(req, "names", names);
-	rq_lk_call(rq, LK_LIST_ROOMS, NULL, req, room_listed);
-	return x;
-}
-
-/* --- join: shared with the token route --- */
-
-static void
-join_found(struct rq *rq, struct room_ctx *x)
-{
-	if (!roommeta_may_join(ctx_meta(x), rq_principal(rq))) {
-		rq_reply_error(rq, E_PERMISSION_DENIED, "you are neither the "
-		    "creator of room %s nor invited to it", x->name);
-		return;
-	}
-	if (roommeta_room_is_full(x->room)) {
-		rq_reply_error(rq, E_ROOM_FULL, "room %s is full", x->name);
-		return;
-	}
-	x->join_ok(rq, x->arg);
-}
-
-void
-room_check_join(struct rq *rq, const char *room,
-    void (*ok)(struct rq *, void *), void *arg)
-{
-	struct room_ctx *x;
-
-	x = room_lookup(rq, room, join_found);
-	x->join_ok = ok;
-	x->arg = arg;
-}
+/* --- join: the token route's checks, with a look-up for admins too --- */
 
 void
 h_room_join(struct rq *rq)
@@ -180,7 +73,7 @@ h_room_join(struct rq *rq)
 
 	if (!caller_may_use_rooms(rq) || (name = path_room(rq)) == NULL)
 		return;
-	token_for_room(rq, name, 1);
+	partoken_for_room(rq, name, 1);
 }
 
 /* --- create --- */
@@ -369,7 +262,12 @@ h_room_create(struct rq *rq)
 	m.by_api_key = p->kind == P_API_KEY;
 	m.invited = c->invited;
 	m.created_at = util_wall_s();
-	c->meta = roommeta_render(&m);
+	if ((c->meta = roommeta_render(&m)) == NULL) {
+		rq_reply_error(rq, E_INVALID_INPUT, "title and participants "
+		    "together must fit in %d bytes of room metadata",
+		    ROOMMETA_TEXT_MAX);
+		return;
+	}
 	rq_lk_call(rq, LK_CREATE_ROOM, c->name,
 	    create_request(cf, c, maxp, empty), room_created);
 }
@@ -378,7 +276,7 @@ h_room_create(struct rq *rq)
 
 struct list {
 	struct roomlist_query q;
-	char		 after[ROOM_NAME_MAX + 1];
+	char		 after[ROOM_REF_MAX + 1];
 };
 
 /* Reads ?limit, ?cursor, ?call_type and ?all into l->q. */
@@ -469,7 +367,7 @@ h_room_list(struct rq *rq)
 static void
 room_participants(struct rq *rq, const struct lk_result *res)
 {
-	struct room_ctx *x = rq_state(rq);
+	struct room_found *f = roomaccess_found(rq);
 	const cJSON *list = NULL, *p;
 	cJSON *o, *room, *arr;
 
@@ -477,7 +375,7 @@ room_participants(struct rq *rq, const struct lk_result *res)
 		rq_reply_lk_error(rq, res, E_ROOM_NOT_FOUND);
 		return;
 	}
-	room = roommeta_room_json(x->info, ctx_meta(x));
+	room = roommeta_room_json(f->room, roomaccess_meta(f));
 	arr = json_new_array();
 	json_get_array(res->body, "participants", &list);
 	cJSON_ArrayForEach(p, list)
@@ -489,19 +387,19 @@ room_participants(struct rq *rq, const struct lk_result *res)
 }
 
 static void
-get_found(struct rq *rq, struct room_ctx *x)
+get_found(struct rq *rq, struct room_found *f)
 {
 	cJSON *req;
 
-	if (!roommeta_may_join(ctx_meta(x), rq_principal(rq))) {
+	if (!roommeta_may_join(roomaccess_meta(f), rq_principal(rq))) {
 		rq_reply_error(rq, E_PERMISSION_DENIED, "you are neither the "
-		    "creator of room %s nor invited to it", x->name);
+		    "creator of room %s nor invited to it", f->name);
 		return;
 	}
-	room_keep(x);
+	roomaccess_keep(f);
 	req = json_new_object();
-	json_add_string(req, "room", x->name);
-	rq_lk_call(rq, LK_LIST_PARTICIPANTS, x->name, req, room_participants);
+	json_add_string(req, "room", f->name);
+	rq_lk_call(rq, LK_LIST_PARTICIPANTS, f->name, req, room_participants);
 }
 
 void
@@ -511,7 +409,7 @@ h_room_get(struct rq *rq)
 
 	if (!caller_may_use_rooms(rq) || (name = path_room(rq)) == NULL)
 		return;
-	room_lookup(rq, name, get_found);
+	roomaccess_lookup(rq, name, &roomaccess_any, get_found, NULL, NULL);
 }
 
 /* --- delete --- */
@@ -532,18 +430,18 @@ room_deleted(struct rq *rq, const struct lk_result *res)
 }
 
 static void
-delete_found(struct rq *rq, struct room_ctx *x)
+delete_found(struct rq *rq, struct room_found *f)
 {
 	cJSON *req;
 
-	if (!roommeta_may_delete(ctx_meta(x), rq_principal(rq))) {
+	if (!roommeta_may_delete(roomaccess_meta(f), rq_principal(rq))) {
 		rq_reply_error(rq, E_PERMISSION_DENIED, "only the creator of "
-		    "room %s or an admin may delete it", x->name);
+		    "room %s or an admin may delete it", f->name);
 		return;
 	}
 	req = json_new_object();
-	json_add_string(req, "room", x->name);
-	rq_lk_call(rq, LK_DELETE_ROOM, x->name, req, room_deleted);
+	json_add_string(req, "room", f->name);
+	rq_lk_call(rq, LK_DELETE_ROOM, f->name, req, room_deleted);
 }
 
 void
@@ -553,7 +451,8 @@ h_room_delete(struct rq *rq)
 
 	if (!caller_may_use_rooms(rq) || (name = path_room(rq)) == NULL)
 		return;
-	room_lookup(rq, name, delete_found);
+	roomaccess_lookup(rq, name, &roomaccess_any, delete_found, NULL,
+	    NULL);
 }
 
 /* --- leave --- */
@@ -584,7 +483,7 @@ h_room_leave(struct rq *rq)
 	cJSON *req;
 
 	if (!caller_may_use_rooms(rq) || (name = path_room(rq)) == NULL ||
-	    token_caller_identity(rq, rq_json(rq), &identity) == -1)
+	    partoken_identity(rq, rq_json(rq), &identity) == -1)
 		return;
 	req = json_new_object();
 	json_add_string(req, "room", name);

@@ -5,10 +5,10 @@
  * CreateRoom call that also dispatches the profile's agents, so the coach
  * is there when the user joins.
  *
- * These routes, and the tokens an app key may mint, take an app API key,
- * which ships inside the app and so is public: they act only on rooms
- * whose metadata is a session's (sessmeta.h), never on a room because of
- * its name alone.
+ * These routes take an app API key, which ships inside the app and so is
+ * public: they act only on rooms whose metadata is a session's
+ * (sessmeta.h), never on a room because of its name alone (the tokens an
+ * app key may mint follow the same rule: partoken.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -441,79 +441,3 @@ h_session_get(struct rq *rq)
 	session_lookup(rq, s, session_get_found);
 }
 
-/* --- the tokens an app key may mint --- */
-
-struct session_token {
-	const char	*room;		/* borrowed from the request */
-	const char	*identity;	/* borrowed from the request */
-	void		(*ok)(struct rq *, void *);
-	void		*arg;		/* ok's; freed with free() */
-};
-
-static void
-session_token_free(void *arg)
-{
-	struct session_token *t = arg;
-
-	free(t->arg);
-	free(t);
-}
-
-static void
-session_token_listed(struct rq *rq, const struct lk_result *res)
-{
-	struct session_token *t = rq_state(rq);
-	const cJSON *rooms = NULL, *r;
-	const char *meta = NULL;
-	struct sessmeta m;
-
-	if (res->outcome != LK_OK) {
-		rq_reply_lk_error(rq, res, E_ROOM_NOT_FOUND);
-		return;
-	}
-	json_get_array(res->body, "rooms", &rooms);
-	if ((r = cJSON_GetArrayItem(rooms, 0)) == NULL) {
-		rq_reply_error(rq, E_ROOM_NOT_FOUND, "session room %s not "
-		    "found", t->room);
-		return;
-	}
-	json_get_string(r, "metadata", &meta);
-	if (sessmeta_parse(rq_gate(rq)->conf->room_prefix, t->room, meta,
-	    &m) == -1) {
-		rq_reply_error(rq, E_PERMISSION_DENIED, "this API key may only "
-		    "mint tokens for session rooms; %s is not one", t->room);
-		return;
-	}
-	if (strcmp(m.user_id, t->identity) != 0) {
-		rq_reply_error(rq, E_PERMISSION_DENIED, "this API key may only "
-		    "mint tokens as the session's user_id");
-		return;
-	}
-	t->ok(rq, t->arg);
-}
-
-void
-session_check_token(struct rq *rq, const char *room, const char *identity,
-    void (*ok)(struct rq *, void *), void *arg)
-{
-	struct session_token *t;
-	cJSON *req, *names;
-
-	t = xcalloc(1, sizeof(*t));
-	t->room = room;
-	t->identity = identity;
-	t->ok = ok;
-	t->arg = arg;
-	rq_hold(rq, t, session_token_free);
-	/* Not even named like a session room: no need to ask LiveKit. */
-	if (!sessmeta_name_is_session(rq_gate(rq)->conf->room_prefix, room)) {
-		rq_reply_error(rq, E_PERMISSION_DENIED, "this API key may only "
-		    "mint tokens for session rooms; %s is not one", room);
-		return;
-	}
-	req = json_new_object();
-	names = json_new_array();
-	json_append(names, json_new_string(room));
-	json_add_item(req, "names", names);
-	rq_lk_call(rq, LK_LIST_ROOMS, NULL, req, session_token_listed);
-}

@@ -5,9 +5,9 @@
  * "oidc:<sub>" so that no user JWT's sub is ever taken for it; the CSRF
  * header checked by the front), so the rooms logic of /api/livekit/rooms
  * applies unchanged:
- * creating, leaving and the join check are h_rooms.c's, the token is
- * jointoken.c's.  The seed's appId became LiveKit's url; its roomId is
- * the LiveKit room name.
+ * creating and leaving are h_rooms.c's, the join check is roomaccess.c's,
+ * the token is jointoken.c's.  The seed's appId became LiveKit's url; its
+ * roomId is the LiveKit room name.
  */
 #include <stdlib.h>
 
@@ -18,6 +18,7 @@
 #include "jointoken.h"
 #include "json.h"
 #include "lkgate.h"
+#include "roomaccess.h"
 #include "util.h"
 #include "validate.h"
 #include "websess.h"
@@ -49,7 +50,8 @@ video_token_for(struct rq *rq, const char *room)
 	jr->room = room;
 	jr->identity = p->name;
 	jr->name = p->display[0] != '\0' ? p->display : NULL;
-	room_check_join(rq, room, video_token_reply, jr);
+	roomaccess_check(rq, room, &roomaccess_joinable, video_token_reply,
+	    jr);
 }
 
 void

@@ -3,7 +3,9 @@
  * The signature (a bare JWT whose sha256 claim covers the body) is checked
  * over the exact bytes received, before anything parses them; each
  * accepted event then becomes one "livekit_webhook" log line, which is the
- * call history: which room, who, when, how long.  Nothing else changes.
+ * call history: which room, who, when, how long.  The only other effect:
+ * whatever the event, what the room cache keeps of its room is dropped
+ * (the room started, ended, or someone came or left).
  */
 #include <stdint.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include "handlers.h"
 #include "httpfront.h"
 #include "json.h"
+#include "lkclient.h"
 #include "lkgate.h"
 #include "log.h"
 #include "metrics.h"
@@ -260,6 +263,8 @@ h_webhook(struct rq *rq)
 	}
 	wh_summarise(ev, &w);
 	wh_log(&w, rq_id(rq));
+	lkclient_forget_room(rq_gate(rq)->lk,
+	    wh_string(wh_object(ev, "room"), "name"));
 	metrics_webhook(rq_gate(rq)->metrics, w.event);
 	cJSON_Delete(ev);
 	ok = json_new_object();

@@ -272,7 +272,9 @@ rq_lk_done(void *arg, const struct lk_result *res)
 	rq->call = NULL;
 	rq->lk_cb = NULL;
 	rq->upstream_ms += res->elapsed_ms;
-	if (res->shared)
+	if (res->cached)
+		metrics_inc(rq_gate(rq)->metrics, MC_LIVEKIT_CACHED);
+	else if (res->shared)
 		metrics_inc(rq_gate(rq)->metrics, MC_LIVEKIT_SHARED);
 	else if (rq->lk_method >= 0)
 		metrics_livekit(rq_gate(rq)->metrics, rq->lk_method,
@@ -1199,6 +1201,30 @@ rq_parse_json(struct rq *rq)
 }
 
 /*
+ * AUTH_PERSON_OPT without Bearer or key: a valid web-login session is its
+ * person (AUTHN_FORBIDDEN without its CSRF header, as always); any other
+ * cookie, or none, leaves the request anonymous.
+ */
+static enum auth_outcome
+rq_who_optional(struct rq *rq, const char **why)
+{
+	const char *cookie = rq_header(rq, "Cookie");
+	enum auth_outcome r;
+
+	if (cookie == NULL)
+		return AUTHN_OK;
+	r = websess_authenticate(rq_gate(rq)->conf, cookie,
+	    rq_header(rq, WEBSESS_CSRF_HEADER), 1, util_wall_s(), &rq->who,
+	    why);
+	if (r == AUTHN_UNKNOWN) {
+		memset(&rq->who, 0, sizeof(rq->who));
+		rq->who.kind = P_ANONYMOUS;
+		return AUTHN_OK;
+	}
+	return r;
+}
+
+/*
  * Fills rq->who as the route asks, or says why not in *why.  Where a user
  * JWT is accepted, a Bearer header is one even with an X-API-Key beside
  * it, so a bad token is refused rather than passed over for the key.
@@ -1217,9 +1243,11 @@ rq_who(struct rq *rq, const char **why)
 		if (auth_is_bearer(bearer)) {
 			metrics_inc(rq_gate(rq)->metrics,
 			    MC_USER_JWT_VERIFICATIONS);
-			return auth_user_jwt_remember(c, rq->front->jwtc,
-			    bearer, util_wall_s(), &rq->who, why) == 0 ?
-			    AUTHN_OK : AUTHN_UNKNOWN;
+			if (auth_user_jwt_remember(c, rq->front->jwtc, bearer,
+			    util_wall_s(), &rq->who, why) == 0)
+				return AUTHN_OK;
+			auth_guest_explain(c, bearer, util_wall_s(), why);
+			return AUTHN_UNKNOWN;
 		}
 		if (key == NULL) {
 			*why = "missing Authorization: Bearer or X-API-Key "
@@ -1231,12 +1259,15 @@ rq_who(struct rq *rq, const char **why)
 		return auth_api_key(c, key, &rq->who, why) == 0 ? AUTHN_OK :
 		    AUTHN_UNKNOWN;
 	case AUTH_PERSON:
+	case AUTH_PERSON_OPT:
 		if (auth_is_bearer(bearer))
-			return auth_user_jwt(c, bearer, util_wall_s(),
+			return auth_bearer(c, bearer, util_wall_s(), 1,
 			    &rq->who, why) == 0 ? AUTHN_OK : AUTHN_UNKNOWN;
 		if (key != NULL)
 			return auth_api_key(c, key, &rq->who, why) == 0 ?
 			    AUTHN_OK : AUTHN_UNKNOWN;
+		if (rq->match.route->auth == AUTH_PERSON_OPT)
+			return rq_who_optional(rq, why);
 		if (rq_header(rq, "Cookie") == NULL) {
 			*why = "missing Authorization: Bearer, X-API-Key or "
 			    "session cookie";

@@ -16,19 +16,32 @@
  * LiveKit, one answer given to every call waiting on it.  When a class of
  * sixty starts, sixty token requests for one room make one ListRooms, not
  * sixty.  Writes never share.
+ *
+ * The room cache keeps LiveKit's answer to a one-room ListRooms (how a
+ * user's join is checked) for room_cache_ms, so that the tokens of a busy
+ * room cost one look-up a second rather than one each.  Our own writes to
+ * a room drop it, as they start and as they end, and so do LiveKit's
+ * webhooks (lkclient_forget_room); a look-up of that room on its way
+ * meanwhile is neither kept nor joined.  An answer from the cache is
+ * given from the loop, as every other answer.
  */
 #include <sys/queue.h>
 
 #include <ctype.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <cjson/cJSON.h>
+#include <event2/event.h>
 
 #include "conf.h"
 #include "json.h"
+#include "lkcache.h"
 #include "lkclient.h"
 #include "lkgate.h"
 #include "log.h"
@@ -38,11 +51,17 @@
 
 #define LK_TOKEN_TTL		600		/* seconds, as the Node SDK */
 #define LK_TOKEN_REUSE		(LK_TOKEN_TTL * 8 / 10)
-#define LK_MAX_RESPONSE		(1024 * 1024)
 #define LK_PROBE_MAX_RESPONSE	(64 * 1024)
 #define LK_PROBE_TIMEOUT_MS	2000
 #define LK_MSG_MAX		200
 #define LK_FLIGHT_BUCKETS	256		/* power of two */
+#define LK_ROOM_CACHE_ENTRIES	4096
+#define LK_ROOM_CACHE_BYTES	(4 * 1024 * 1024)
+/* The bytes a kept answer is counted for, per byte of its JSON text:
+ * about what the parsed tree takes. */
+#define LK_ROOM_CACHE_FACTOR	2
+#define LK_TRIM_AFTER		(1024 * 1024)	/* answer bytes */
+#define LK_TRIM_DELAY_S		1
 
 enum lk_grant { GRANT_CREATE, GRANT_LIST, GRANT_ADMIN };
 
@@ -69,6 +88,9 @@ static const struct lk_method_info {
 				    GRANT_ADMIN, 1, 0 },
 	[LK_CREATE_DISPATCH] =	{ "AgentDispatchService", "CreateDispatch",
 				    GRANT_ADMIN, 0, 0 },
+	/* Setting a name is idempotent: sent twice, the same name. */
+	[LK_UPDATE_PARTICIPANT] = { "RoomService", "UpdateParticipant",
+				    GRANT_ADMIN, 1, 0 },
 	[LK_LIST_DISPATCH] =	{ "AgentDispatchService", "ListDispatch",
 				    GRANT_ADMIN, 1, 1 },
 };
@@ -90,6 +112,14 @@ struct lk_cached_token {
 	int64_t		 made;		/* wall seconds */
 };
 
+/* A kept answer to a one-room ListRooms, held by the cache and by each
+ * answer being given from it. */
+struct lk_room {
+	int		 refs;
+	int		 renewing;	/* a look-up to replace it was started */
+	cJSON		*answer;
+};
+
 /* One request to LiveKit, and the calls waiting for its answer. */
 struct lk_flight {
 	struct lkclient		*lk;
@@ -98,9 +128,17 @@ struct lk_flight {
 	char			*key;		/* a shared read's; else NULL */
 	int			 probe;
 	int			 answering;	/* its waiters are being told */
+	char			*room;		/* the room a one-room look-up
+						   asks for or a write changes */
+	int			 write;
+	int			 stale;		/* the room changed meanwhile:
+						   its answer is not kept */
+	struct lk_room		*kept;		/* a cache hit's answer */
+	int			 queued;	/* in lk->hits */
 	TAILQ_HEAD(, lk_call)	 waiters;
 	TAILQ_ENTRY(lk_flight)	 entry;		/* in lk->flights */
 	LIST_ENTRY(lk_flight)	 bucket;	/* in lk->shared, while joinable */
+	TAILQ_ENTRY(lk_flight)	 hit_entry;	/* in lk->hits */
 };
 
 struct lk_call {
@@ -117,6 +155,11 @@ struct lkclient {
 	struct lk_cached_token	 cache[GRANT_ADMIN];	/* create, list */
 	TAILQ_HEAD(, lk_flight)	 flights;
 	LIST_HEAD(, lk_flight)	 shared[LK_FLIGHT_BUCKETS];
+	struct lkcache		*rooms;		/* name -> struct lk_room */
+	TAILQ_HEAD(, lk_flight)	 hits;		/* answers to give from it */
+	size_t			 nhits;
+	struct event		*hit_ev;	/* gives them */
+	struct event		*trim;		/* see lk_give_back_memory */
 };
 
 const char *
@@ -300,7 +343,9 @@ lk_map_transport(const struct up_result *r, struct lk_answer *out)
 		break;
 	case UP_TOO_LARGE:
 		out->outcome = LK_FAILED;
-		out->msg = xstrdup("LiveKit's answer is too large");
+		/* The log line must lead the operator to the option. */
+		out->msg = xstrdup("LiveKit's answer is larger than "
+		    "upstream_max_response_bytes");
 		return;
 	default:
 		out->outcome = LK_FAILED;
@@ -380,6 +425,34 @@ lk_token(struct lkclient *lk, enum lk_grant g, const char *room)
 
 /* --- calls --- */
 
+/*
+ * A large answer (the room list of thousands of rooms) is parsed into as
+ * many small blocks, which malloc keeps once freed.  Once large answers
+ * stop coming for LK_TRIM_DELAY_S, the free pages go back to the system,
+ * so a listing's peak does not stay lkgate's size for good; not after each
+ * answer, as a client paging through the list would fault them all in
+ * again for the next page.
+ */
+static void
+lk_trim_fire(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+}
+
+static void
+lk_give_back_memory(struct lkclient *lk)
+{
+	struct timeval tv = { LK_TRIM_DELAY_S, 0 };
+
+	if (evtimer_add(lk->trim, &tv) == -1)
+		log_warn("lkclient: cannot arm the memory trim timer");
+}
+
 static void
 lk_log_failure(const struct lk_flight *f, const struct lk_result *res)
 {
@@ -417,10 +490,27 @@ lk_flight_close(struct lk_flight *f)
 }
 
 static void
+lk_room_unref(void *arg)
+{
+	struct lk_room *kept = arg;
+
+	if (kept != NULL && --kept->refs == 0) {
+		cJSON_Delete(kept->answer);
+		free(kept);
+	}
+}
+
+static void
 lk_flight_free(struct lk_flight *f)
 {
 	lk_flight_close(f);
+	if (f->queued) {
+		TAILQ_REMOVE(&f->lk->hits, f, hit_entry);
+		f->lk->nhits--;
+	}
 	TAILQ_REMOVE(&f->lk->flights, f, entry);
+	lk_room_unref(f->kept);
+	free(f->room);
 	free(f);
 }
 
@@ -445,10 +535,181 @@ lk_flight_answer(struct lk_flight *f, struct lk_result *res)
 	lk_flight_free(f);
 }
 
+/* --- the room cache --- */
+
+static struct lk_call	*lk_wait(struct lk_flight *, lk_done_fn, void *);
+static struct lk_flight	*lk_flight_new(struct lkclient *, const char *,
+			    char *);
+static struct lk_flight	*lk_flight_find(struct lkclient *, const char *);
+static void		 lk_flight_start(struct lk_flight *,
+			    const struct lk_method_info *, const char *,
+			    const char *);
+
+static uint64_t
+lk_room_ttl(const struct lkclient *lk)
+{
+	return lk->conf->room_cache_ms > 0 ? (uint64_t)lk->conf->room_cache_ms
+	    : 0;
+}
+
+/* The name a ListRooms body asks for when it is {"names":[name]} and
+ * nothing else, else NULL. */
+static const char *
+lk_one_room(const cJSON *body)
+{
+	const cJSON *names, *name;
+
+	if (!cJSON_IsObject(body) || (names = body->child) == NULL ||
+	    names->next != NULL || names->string == NULL ||
+	    strcmp(names->string, "names") != 0 || !cJSON_IsArray(names) ||
+	    (name = names->child) == NULL || name->next != NULL ||
+	    !cJSON_IsString(name) || name->valuestring == NULL ||
+	    name->valuestring[0] == '\0')
+		return NULL;
+	return name->valuestring;
+}
+
+static void
+lk_room_forget(struct lkclient *lk, const char *room)
+{
+	struct lk_flight *f;
+
+	lkcache_drop(lk->rooms, room);
+	/* A look-up on its way may have been answered before the change. */
+	TAILQ_FOREACH(f, &lk->flights, entry)
+		if (!f->write && f->room != NULL && strcmp(f->room, room) == 0) {
+			f->stale = 1;
+			lk_flight_close(f);
+		}
+}
+
+void
+lkclient_forget_room(struct lkclient *lk, const char *room)
+{
+	if (room != NULL)
+		lk_room_forget(lk, room);
+}
+
+/*
+ * Keeps the answer a of f's look-up (its JSON text was len bytes) when it
+ * found the room and nothing changed it meanwhile, taking a's body.
+ * Returns it with a reference for the caller, or NULL.
+ */
+static struct lk_room *
+lk_keep(struct lk_flight *f, struct lk_answer *a, size_t len)
+{
+	struct lkclient *lk = f->lk;
+	struct lk_room *kept;
+	const cJSON *rooms = NULL;
+	uint64_t now, ttl = lk_room_ttl(lk);
+
+	if (ttl == 0 || f->stale ||
+	    json_get_array(a->body, "rooms", &rooms) != JG_OK ||
+	    cJSON_GetArraySize(rooms) < 1)
+		return NULL;
+	kept = xcalloc(1, sizeof(*kept));
+	kept->answer = a->body;
+	kept->refs = 2;		/* the cache's and the caller's */
+	a->body = NULL;
+	now = util_mono_ms();
+	lkcache_expire(lk->rooms, now, ttl);
+	lkcache_put(lk->rooms, f->room, kept,
+	    len * LK_ROOM_CACHE_FACTOR, now);
+	return kept;
+}
+
+/* Gives the answers found in the cache, those asked for before this loop
+ * turn (one asked for meanwhile waits for the next). */
+static void
+lk_hits_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct lkclient *lk = arg;
+	struct lk_flight *f;
+	struct lk_result res;
+	size_t n = lk->nhits;
+
+	(void)fd;
+	(void)what;
+	while (n-- > 0 && (f = TAILQ_FIRST(&lk->hits)) != NULL) {
+		TAILQ_REMOVE(&lk->hits, f, hit_entry);
+		f->queued = 0;
+		lk->nhits--;
+		memset(&res, 0, sizeof(res));
+		res.outcome = LK_OK;
+		res.http_status = 200;
+		res.body = f->kept->answer;
+		res.cached = 1;
+		lk_flight_answer(f, &res);
+	}
+	if (lk->nhits > 0)
+		event_active(lk->hit_ev, EV_TIMEOUT, 1);
+}
+
+/*
+ * The age from which a kept room still asked for is looked up again: in
+ * the second half of its time, so that a slow LiveKit still answers
+ * before it runs out, at a point that differs from room to room, so that
+ * rooms kept together are not all asked for again together.
+ */
+static uint64_t
+lk_renew_age(uint64_t ttl, const char *room)
+{
+	return ttl / 2 + lk_bucket(room) * (ttl / 4) / (LK_FLIGHT_BUCKETS - 1);
+}
+
+/*
+ * Asks LiveKit again for a kept room (body, the look-up of room) with no
+ * caller waiting: its answer replaces the kept one.  A busy room is then
+ * never without an answer kept, and its tokens never all wait at once
+ * for a look-up when the kept answer runs out.  Nothing when the same
+ * look-up is already on its way.
+ */
+static void
+lk_refresh(struct lkclient *lk, const struct lk_method_info *mi,
+    const cJSON *body, const char *room)
+{
+	struct lk_flight *f;
+	char *text, *key, *jwt;
+
+	text = json_print(body);
+	/* The key of lk_call's shared reads: ListRooms has no grant room. */
+	key = xasprintf("%d\n\n%s", (int)LK_LIST_ROOMS, text);
+	if (lk_flight_find(lk, key) != NULL ||
+	    (jwt = lk_token(lk, mi->grant, NULL)) == NULL) {
+		free(key);
+		free(text);
+		return;
+	}
+	f = lk_flight_new(lk, mi->name, key);
+	f->room = xstrdup(room);
+	lk_flight_start(f, mi, jwt, text);
+	lk_forget(jwt);
+	free(text);
+}
+
+/* A call answered from the cache: kept, from the loop. */
+static struct lk_call *
+lk_hit(struct lkclient *lk, const char *name, struct lk_room *kept,
+    lk_done_fn done, void *arg)
+{
+	struct lk_flight *f;
+
+	f = lk_flight_new(lk, name, NULL);
+	f->kept = kept;
+	kept->refs++;
+	f->queued = 1;
+	TAILQ_INSERT_TAIL(&lk->hits, f, hit_entry);
+	if (lk->nhits++ == 0)
+		event_active(lk->hit_ev, EV_TIMEOUT, 1);
+	return lk_wait(f, done, arg);
+}
+
 static void
 lk_flight_done(void *arg, const struct up_result *r)
 {
 	struct lk_flight *f = arg;
+	struct lk_room *kept = NULL;
+	struct lkclient *lk = f->lk;	/* f is gone once answered */
 	struct lk_answer a;
 	struct lk_result res;
 
@@ -469,8 +730,17 @@ lk_flight_done(void *arg, const struct up_result *r)
 	if (res.outcome != LK_OK)
 		lk_log_failure(f, &res);
 	f->up = NULL;
+	if (f->room != NULL && f->write)
+		lk_room_forget(f->lk, f->room);
+	else if (f->room != NULL && res.outcome == LK_OK)
+		kept = lk_keep(f, &a, r->bodylen);
+	if (kept != NULL)
+		res.body = kept->answer;
 	lk_flight_answer(f, &res);
+	lk_room_unref(kept);
 	lk_answer_clear(&a);
+	if (r->bodylen >= LK_TRIM_AFTER)
+		lk_give_back_memory(lk);
 }
 
 static struct lk_call *
@@ -562,7 +832,7 @@ lk_flight_start(struct lk_flight *f, const struct lk_method_info *mi,
 	rq.bodylen = strlen(text);
 	rq.timeout_ms = (long)cf->upstream_timeout_ms;
 	rq.connect_timeout_ms = (long)cf->upstream_connect_timeout_ms;
-	rq.max_response = LK_MAX_RESPONSE;
+	rq.max_response = (size_t)cf->upstream_max_response_bytes;
 	rq.idempotent = mi->idempotent;
 	f->up = upstream_start(f->lk->up, &rq, lk_flight_done, f);
 	lk_forget(auth);
@@ -576,7 +846,10 @@ lk_call(struct lkclient *lk, enum lk_method m, const char *room,
 	const struct lk_method_info *mi;
 	struct lk_flight *f;
 	struct lk_call *c;
-	char *text, *key = NULL, *jwt;
+	struct lk_room *kept;
+	const char *one;
+	char *text, *key = NULL, *jwt, *cache_room = NULL;
+	uint64_t ttl, age;
 
 	if ((unsigned)m >= LK_METHOD_COUNT) {
 		cJSON_Delete(body);
@@ -588,6 +861,23 @@ lk_call(struct lkclient *lk, enum lk_method m, const char *room,
 		return lk_call_fail(lk, mi->name, "no room for a per-room call",
 		    done, arg);
 	}
+	if (m == LK_LIST_ROOMS && (ttl = lk_room_ttl(lk)) > 0 &&
+	    (one = lk_one_room(body)) != NULL) {
+		kept = lkcache_get(lk->rooms, one, util_mono_ms(), ttl, &age);
+		if (kept != NULL) {
+			if (!kept->renewing && age >= lk_renew_age(ttl, one)) {
+				kept->renewing = 1;
+				lk_refresh(lk, mi, body, one);
+			}
+			cJSON_Delete(body);
+			return lk_hit(lk, mi->name, kept, done, arg);
+		}
+		cache_room = xstrdup(one);
+	}
+	if (!mi->read && room != NULL && *room != '\0') {
+		lk_room_forget(lk, room);
+		cache_room = xstrdup(room);
+	}
 	text = body != NULL ? json_print(body) : xstrdup("{}");
 	cJSON_Delete(body);
 	if (mi->read) {
@@ -597,16 +887,20 @@ lk_call(struct lkclient *lk, enum lk_method m, const char *room,
 		if ((f = lk_flight_find(lk, key)) != NULL) {
 			free(key);
 			free(text);
+			free(cache_room);
 			return lk_wait(f, done, arg);
 		}
 	}
 	if ((jwt = lk_token(lk, mi->grant, room)) == NULL) {
 		free(key);
 		free(text);
+		free(cache_room);
 		return lk_call_fail(lk, mi->name, "cannot sign a service token",
 		    done, arg);
 	}
 	f = lk_flight_new(lk, mi->name, key);
+	f->room = cache_room;
+	f->write = !mi->read;
 	c = lk_wait(f, done, arg);
 	lk_flight_start(f, mi, jwt, text);
 	lk_forget(jwt);
@@ -674,16 +968,26 @@ lkclient_new(struct upstream *up, const struct conf *cf)
 	lk->up = up;
 	lk->conf = cf;
 	TAILQ_INIT(&lk->flights);
+	TAILQ_INIT(&lk->hits);
 	for (i = 0; i < LK_FLIGHT_BUCKETS; i++)
 		LIST_INIT(&lk->shared[i]);
+	lk->rooms = lkcache_new(LK_ROOM_CACHE_ENTRIES, LK_ROOM_CACHE_BYTES,
+	    lk_room_unref);
+	lk->hit_ev = event_new(upstream_base(up), -1, 0, lk_hits_fire, lk);
+	if (lk->hit_ev == NULL)
+		fatal("lkclient: event_new failed");
+	if ((lk->trim = evtimer_new(upstream_base(up), lk_trim_fire,
+	    lk)) == NULL)
+		fatal("evtimer_new failed");
 	return lk;
 }
 
 void
 lkclient_set_conf(struct lkclient *lk, const struct conf *cf)
 {
-	/* The key, secret or URL may have changed. */
+	/* The key, secret, URL or cache time may have changed. */
 	lk_cache_drop(lk);
+	lkcache_clear(lk->rooms);
 	lk->conf = cf;
 }
 
@@ -704,5 +1008,8 @@ lkclient_free(struct lkclient *lk)
 		lk_flight_free(f);
 	}
 	lk_cache_drop(lk);
+	lkcache_free(lk->rooms);
+	event_free(lk->hit_ev);
+	event_free(lk->trim);
 	free(lk);
 }

@@ -52,6 +52,8 @@ struct runtime {
 	struct event	*drain;
 	uint64_t	 drain_deadline;
 	char		*dev_entry;	/* --dev: the key made at start */
+	unsigned char	 guest_key[32];	/* when guest_key is unset */
+	int		 guest_key_made;
 };
 
 static const char *
@@ -199,6 +201,27 @@ add_dev_key(struct runtime *rt, struct conf *c)
 	    c->livekit_url, c->livekit_api_key, c->listen, hex, hex, c->listen);
 }
 
+/*
+ * Without guest_key, guests are signed with a key made at start and kept
+ * for the process's life, so that a reload keeps them signed in.
+ */
+static void
+add_guest_key(struct runtime *rt, struct conf *c)
+{
+	if (c->guest_keys != NULL)
+		return;
+	if (!rt->guest_key_made) {
+		util_random_bytes(rt->guest_key, sizeof(rt->guest_key));
+		rt->guest_key_made = 1;
+	}
+	if (c->guest_users)
+		log_warn("guest_key is not set: guest credentials are signed "
+		    "with a random key, so a restart signs every guest out "
+		    "and other instances refuse them; set guest_key when "
+		    "running several");
+	conf_set_guest_key(c, rt->guest_key, sizeof(rt->guest_key));
+}
+
 static void
 apply_log_level(const struct conf *c)
 {
@@ -234,6 +257,7 @@ reload(struct runtime *rt)
 	conf_foreach_restart_change(old, nc, warn_kept, NULL);
 	if (rt->opts.dev)
 		add_dev_key(rt, nc);
+	add_guest_key(rt, nc);
 	rt->gate.conf = nc;
 	rt->gate.conf_loaded_at = util_wall_s();
 	lkclient_set_conf(rt->gate.lk, nc);
@@ -417,6 +441,7 @@ main(int argc, char **argv)
 	apply_log_level(rt.gate.conf);
 	if (rt.opts.dev)
 		add_dev_key(&rt, rt.gate.conf);
+	add_guest_key(&rt, rt.gate.conf);
 	start(&rt);
 	log_attach(rt.gate.base);
 	log_info("lkgate %s listening on %s, LiveKit API at %s",

@@ -19,8 +19,8 @@
 /* created_at is written by us as seconds; keep it exact in a double. */
 #define CREATED_AT_MAX ((1LL << 53) - 1)
 #define KEY_PREFIX_LEN (sizeof(PRINCIPAL_KEY_PREFIX) - 1)
-/* base64url of ROOM_NAME_MAX bytes, rounded up. */
-#define CURSOR_MAX 176
+/* base64url of the tag and ROOM_REF_MAX bytes (262 bytes), rounded up. */
+#define CURSOR_MAX 352
 
 int
 call_type_parse(const char *s)
@@ -96,7 +96,9 @@ roommeta_parse(const char *text, struct roommeta *m)
 	enum json_err err;
 
 	memset(m, 0, sizeof(*m));
-	if (text == NULL || *text == '\0')
+	/* Longer than we ever write: another tool's, not worth parsing. */
+	if (text == NULL || *text == '\0' ||
+	    strnlen(text, ROOMMETA_TEXT_MAX + 1) > ROOMMETA_TEXT_MAX)
 		return -1;
 	m->tree = json_parse_strict(text, strlen(text), 1, &err);
 	if (m->tree == NULL || roommeta_read(m->tree, m) == -1) {
@@ -140,6 +142,10 @@ roommeta_render(const struct roommeta *m)
 		json_add_null(o, "title");
 	text = json_print(o);
 	cJSON_Delete(o);
+	if (strlen(text) > ROOMMETA_TEXT_MAX) {
+		free(text);
+		return NULL;
+	}
 	return text;
 }
 
@@ -298,11 +304,21 @@ roommeta_participant_json(const cJSON *p)
 
 /* --- the room list --- */
 
+/*
+ * A page is chosen without sorting the whole list: a max-heap keeps the
+ * limit + 1 smallest wanted names seen so far (one more than the page, to
+ * know whether another page follows), so a listing of many thousands of
+ * rooms holds a page's worth of entries, and a room whose name cannot make
+ * the page is dropped before its metadata is even parsed.
+ */
 struct listed {
 	const char	*name;
 	const cJSON	*room;
-	struct roommeta	 meta;
-	int		 has_meta;
+};
+
+struct pick {
+	struct listed	*v;		/* a max-heap by name */
+	size_t		 n, cap;
 };
 
 static int
@@ -313,14 +329,10 @@ listed_cmp(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* Whether room r (its metadata parsed into l) belongs in q's list. */
+/* Whether a room with metadata m (NULL: none) belongs in q's list. */
 static int
-listed_wanted(const struct listed *l, const struct roomlist_query *q)
+listed_wanted(const struct roommeta *m, const struct roomlist_query *q)
 {
-	const struct roommeta *m = l->has_meta ? &l->meta : NULL;
-
-	if (q->after != NULL && strcmp(l->name, q->after) <= 0)
-		return 0;
 	if (q->call_type != CALL_ANY &&
 	    (m == NULL || m->call_type != q->call_type))
 		return 0;
@@ -329,78 +341,185 @@ listed_wanted(const struct listed *l, const struct roomlist_query *q)
 	return roommeta_is_member(m, q->who);
 }
 
-/* Collects the wanted rooms of the array rooms into a new array; *n set. */
-static struct listed *
-listed_collect(const cJSON *rooms, const struct roomlist_query *q,
-    size_t *n)
+/* Whether room r, named name, belongs in q's list. */
+static int
+room_wanted(const cJSON *r, const struct roomlist_query *q)
 {
-	struct listed *v;
-	const cJSON *r;
-	const char *meta;
-	size_t i = 0;
+	struct roommeta m;
+	const char *meta = NULL;
+	int has, wanted;
 
-	v = xcalloc((size_t)cJSON_GetArraySize(rooms) + 1, sizeof(*v));
-	cJSON_ArrayForEach(r, rooms) {
-		if (json_get_string(r, "name", &v[i].name) != JG_OK ||
-		    *v[i].name == '\0')
-			continue;
-		v[i].room = r;
-		meta = NULL;
-		json_get_string(r, "metadata", &meta);
-		v[i].has_meta = roommeta_parse(meta, &v[i].meta) == 0;
-		if (listed_wanted(&v[i], q))
-			i++;
-		else
-			roommeta_clear(&v[i].meta);
+	json_get_string(r, "metadata", &meta);
+	has = roommeta_parse(meta, &m) == 0;
+	wanted = listed_wanted(has ? &m : NULL, q);
+	roommeta_clear(&m);
+	return wanted;
+}
+
+static void
+heap_swap(struct listed *v, size_t i, size_t j)
+{
+	struct listed t = v[i];
+
+	v[i] = v[j];
+	v[j] = t;
+}
+
+/* Moves v[i] down to its place in the max-heap of n entries. */
+static void
+heap_down(struct listed *v, size_t n, size_t i)
+{
+	size_t big, l;
+
+	for (;;) {
+		big = i;
+		l = 2 * i + 1;
+		if (l < n && strcmp(v[l].name, v[big].name) > 0)
+			big = l;
+		if (l + 1 < n && strcmp(v[l + 1].name, v[big].name) > 0)
+			big = l + 1;
+		if (big == i)
+			return;
+		heap_swap(v, i, big);
+		i = big;
 	}
-	*n = i;
-	return v;
+}
+
+static void
+heap_up(struct listed *v, size_t i)
+{
+	size_t parent;
+
+	while (i > 0) {
+		parent = (i - 1) / 2;
+		if (strcmp(v[parent].name, v[i].name) >= 0)
+			return;
+		heap_swap(v, parent, i);
+		i = parent;
+	}
+}
+
+/* 1 when a room named name would be among the picked ones. */
+static int
+pick_would_take(const struct pick *k, const char *name)
+{
+	return k->n < k->cap || strcmp(name, k->v[0].name) < 0;
+}
+
+static void
+pick_add(struct pick *k, const char *name, const cJSON *r)
+{
+	if (k->n < k->cap) {
+		k->v[k->n].name = name;
+		k->v[k->n].room = r;
+		heap_up(k->v, k->n++);
+		return;
+	}
+	k->v[0].name = name;
+	k->v[0].room = r;
+	heap_down(k->v, k->n, 0);
+}
+
+/* Picks the first q->limit + 1 wanted rooms of the array rooms. */
+static void
+pick_rooms(const cJSON *rooms, const struct roomlist_query *q,
+    struct pick *k)
+{
+	const cJSON *r;
+	const char *name;
+
+	k->cap = q->limit + 1;
+	k->n = 0;
+	k->v = xcalloc(k->cap, sizeof(*k->v));
+	cJSON_ArrayForEach(r, rooms) {
+		if (json_get_string(r, "name", &name) != JG_OK ||
+		    *name == '\0')
+			continue;
+		if (q->after != NULL && strcmp(name, q->after) <= 0)
+			continue;
+		if (pick_would_take(k, name) && room_wanted(r, q))
+			pick_add(k, name, r);
+	}
+	qsort(k->v, k->n, sizeof(*k->v), listed_cmp);
+}
+
+/* The API room object of listed room l. */
+static cJSON *
+listed_json(const struct listed *l)
+{
+	struct roommeta m;
+	const char *meta = NULL;
+	cJSON *o;
+	int has;
+
+	json_get_string(l->room, "metadata", &meta);
+	has = roommeta_parse(meta, &m) == 0;
+	o = roommeta_room_json(l->room, has ? &m : NULL);
+	roommeta_clear(&m);
+	return o;
 }
 
 cJSON *
 roomlist_page(const cJSON *rooms, const struct roomlist_query *q,
     char **next)
 {
-	struct listed *v;
-	size_t i, n;
+	struct pick k;
+	size_t i;
 	cJSON *out;
 
 	*next = NULL;
-	v = listed_collect(rooms, q, &n);
-	qsort(v, n, sizeof(*v), listed_cmp);
+	pick_rooms(rooms, q, &k);
 	out = json_new_array();
-	for (i = 0; i < n && i < q->limit; i++)
-		json_append(out, roommeta_room_json(v[i].room,
-		    v[i].has_meta ? &v[i].meta : NULL));
-	if (i < n && i > 0)
-		*next = roomlist_cursor(v[i - 1].name);
-	for (i = 0; i < n; i++)
-		roommeta_clear(&v[i].meta);
-	free(v);
+	for (i = 0; i < k.n && i < q->limit; i++)
+		json_append(out, listed_json(&k.v[i]));
+	if (i < k.n && i > 0)
+		*next = roomlist_cursor(k.v[i - 1].name);
+	free(k.v);
 	return out;
 }
+
+/*
+ * A cursor is base64url of CURSOR_TAG and the last name shown.  The tag
+ * tells our cursors from a client's guess, and keeps the name (which may
+ * be a foreign room's) out of sight; clients treat cursors as opaque.
+ * Cursors of earlier versions, base64url of a name lkgate gives rooms,
+ * are still read.
+ */
+#define CURSOR_TAG "after:"
 
 char *
 roomlist_cursor(const char *name)
 {
-	return b64url_encode(name, strlen(name));
+	char *raw, *c;
+
+	raw = xasprintf("%s%s", CURSOR_TAG, name);
+	c = b64url_encode(raw, strlen(raw));
+	free(raw);
+	return c;
 }
 
 int
-roomlist_cursor_parse(const char *cursor, char out[ROOM_NAME_MAX + 1])
+roomlist_cursor_parse(const char *cursor, char out[ROOM_REF_MAX + 1])
 {
+	const size_t tag = sizeof(CURSOR_TAG) - 1;
 	unsigned char *raw;
+	const char *name;
 	size_t len, n = strnlen(cursor, CURSOR_MAX + 1);
-	int rc = -1;
+	int ok;
 
 	if (n == 0 || n > CURSOR_MAX || b64url_decode(cursor, n, &raw,
 	    &len) == -1)
 		return -1;
-	if (len <= ROOM_NAME_MAX && strlen((char *)raw) == len &&
-	    valid_room_name((char *)raw)) {
-		memcpy(out, raw, len + 1);
-		rc = 0;
-	}
+	name = (const char *)raw;
+	if (strlen(name) != len)
+		ok = 0;
+	else if (len > tag && memcmp(name, CURSOR_TAG, tag) == 0) {
+		name += tag;
+		ok = valid_room_ref(name);
+	} else
+		ok = valid_room_name(name);
+	if (ok)
+		memcpy(out, name, strlen(name) + 1);
 	free(raw);
-	return rc;
+	return ok ? 0 : -1;
 }

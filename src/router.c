@@ -1,8 +1,9 @@
 /*
  * router: matches a request's method and path against the route table.
- * Pure.  Paths are compared segment by segment; parameters are
- * percent-decoded, and anything that would let a decoded parameter smuggle
- * a separator or a NUL fails to match rather than being cleaned up.
+ * Pure.  Paths are compared segment by segment before any decoding, so an
+ * escaped '/' stays inside its segment; parameters are then
+ * percent-decoded, and a decoded NUL or dot segment fails to match rather
+ * than being cleaned up.
  */
 #include <stdio.h>
 #include <string.h>
@@ -37,13 +38,19 @@ is_dot_segment(const char *p, size_t len)
 	    (len == 2 && p[0] == '.' && p[1] == '.');
 }
 
-/* Decodes the len bytes of seg into out; -1 on a bad escape, a NUL, a '/'
- * or an overlong result, and on an encoded dot segment ("%2e%2e"). */
+/*
+ * Decodes the len bytes of seg into out; -1 on a bad escape or a NUL, and
+ * on an encoded dot segment ("%2e%2e").  A decoded '/' is data (a LiveKit
+ * room name may hold one): the segment was already cut at the real
+ * separators.  An overlong result leaves out empty, which no handler
+ * takes: the client learns which parameter is wrong (400), not that the
+ * path is unknown.
+ */
 static int
 decode_segment(const char *seg, size_t len, char *out, size_t outlen)
 {
 	size_t i, o = 0;
-	int hi, lo, c;
+	int hi, lo, c, overlong = 0;
 
 	for (i = 0; i < len; i++) {
 		c = (unsigned char)seg[i];
@@ -54,11 +61,14 @@ decode_segment(const char *seg, size_t len, char *out, size_t outlen)
 			c = hi * 16 + lo;
 			i += 2;
 		}
-		if (c == '\0' || c == '/' || o + 1 >= outlen)
+		if (c == '\0')
 			return -1;
-		out[o++] = (char)c;
+		if (o + 1 >= outlen)
+			overlong = 1;
+		else
+			out[o++] = (char)c;
 	}
-	out[o] = '\0';
+	out[overlong ? 0 : o] = '\0';
 	return o == 0 || is_dot_segment(out, o) ? -1 : 0;
 }
 

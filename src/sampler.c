@@ -2,17 +2,12 @@
  * sampler: the metrics ring's writer (see sampler.h).  The LiveKit counts
  * come from ListRooms with no names (every room: its num_participants
  * summed), counted in lkgate_livekit_calls_total like any other call.
- * RSS is read from /proc/self/statm (a procfs read never waits on a
- * device), CPU from getrusage().
+ * RSS and CPU time are procstat's.
  */
-#include <sys/resource.h>
 #include <sys/time.h>
 
-#include <fcntl.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -23,6 +18,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "mring.h"
+#include "procstat.h"
 #include "sampler.h"
 #include "util.h"
 
@@ -39,40 +35,25 @@ struct sampler {
 
 /* Resident set size in KiB, 0 when unknown. */
 static uint32_t
-rss_kb(void)
+rss_kb(const struct procstat *ps)
 {
-	char buf[128];
-	unsigned long size, resident;
-	ssize_t n;
-	int fd;
-
-	if ((fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)) == -1)
+	if (ps->rss_bytes < 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if (sscanf(buf, "%lu %lu", &size, &resident) != 2)
-		return 0;
-	return (uint32_t)(resident * (unsigned long)sysconf(_SC_PAGESIZE) /
-	    1024);
+	return ps->rss_bytes / 1024 > UINT32_MAX ? UINT32_MAX :
+	    (uint32_t)(ps->rss_bytes / 1024);
 }
 
 /* CPU used since the previous sample, per mille of one core. */
 static uint16_t
-cpu_permille(struct sampler *sp)
+cpu_permille(struct sampler *sp, const struct procstat *ps)
 {
-	struct rusage ru;
 	uint64_t us, now = util_mono_ms(), per;
 
-	if (getrusage(RUSAGE_SELF, &ru) == -1)
+	if (ps->cpu_seconds < 0)
 		return 0;
-	us = (uint64_t)ru.ru_utime.tv_sec * 1000000 +
-	    (uint64_t)ru.ru_utime.tv_usec +
-	    (uint64_t)ru.ru_stime.tv_sec * 1000000 +
-	    (uint64_t)ru.ru_stime.tv_usec;
-	per = now > sp->cpu_ms ? (us - sp->cpu_us) / (now - sp->cpu_ms) : 0;
+	us = (uint64_t)(ps->cpu_seconds * 1e6);
+	per = now > sp->cpu_ms && us >= sp->cpu_us ?
+	    (us - sp->cpu_us) / (now - sp->cpu_ms) : 0;
 	sp->cpu_us = us;
 	sp->cpu_ms = now;
 	return per > UINT16_MAX ? UINT16_MAX : (uint16_t)per;
@@ -101,6 +82,7 @@ record(struct sampler *sp, const struct lk_result *res)
 {
 	struct metrics_totals tot;
 	struct msample s = { 0 };
+	struct procstat ps;
 
 	metrics_totals(sp->g->metrics, &tot);
 	s.t = (uint32_t)sp->asked_t;
@@ -117,8 +99,9 @@ record(struct sampler *sp, const struct lk_result *res)
 		if (s.lk_up == MS_LK_UP)
 			count_rooms(res->body, &s);
 	}
-	s.rss_kb = rss_kb();
-	s.cpu_permille = cpu_permille(sp);
+	procstat_read(&ps);
+	s.rss_kb = rss_kb(&ps);
+	s.cpu_permille = cpu_permille(sp, &ps);
 	mring_push(sp->ring, &s);
 }
 

@@ -328,6 +328,26 @@ token_signer_sign(const struct token_signer *s, const struct lk_claims *c,
 }
 
 char *
+token_sign_hs256(const void *secret, size_t secretlen, const cJSON *claims)
+{
+	unsigned char mac[CRYPTO_SHA256_LEN];
+	char *payload, *seg, *input, *sig, *jwt;
+
+	payload = json_print(claims);
+	seg = b64url_encode(payload, strlen(payload));
+	input = xasprintf("%s.%s", HS256_HEADER_B64, seg);
+	crypto_hmac_sha256(secret, secretlen, input, strlen(input), mac);
+	sig = b64url_encode(mac, sizeof(mac));
+	jwt = xasprintf("%s.%s", input, sig);
+	explicit_bzero(mac, sizeof(mac));
+	free(payload);
+	free(seg);
+	free(input);
+	free(sig);
+	return jwt;
+}
+
+char *
 token_sign_livekit(const char *api_key, const void *secret, size_t secretlen,
     const struct lk_claims *c, int64_t now, int64_t ttl)
 {

@@ -713,6 +713,12 @@ upstream_cancel(struct up_call *c)
 	up_call_free(c);
 }
 
+struct event_base *
+upstream_base(const struct upstream *up)
+{
+	return up->base;
+}
+
 size_t
 upstream_inflight(const struct upstream *up)
 {

@@ -54,6 +54,20 @@ valid_text(const char *s, size_t max)
 	return 1;
 }
 
+int
+valid_room_ref(const char *s)
+{
+	const unsigned char *p;
+
+	if (*s == '\0' || !valid_text(s, ROOM_REF_MAX))
+		return 0;
+	/* C1 controls, U+0080-U+009F, are C2 80-C2 9F in UTF-8. */
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			return 0;
+	return 1;
+}
+
 /* 1 when the n bytes at h name a loopback host: localhost, [::1], or a
  * dotted quad 127.x.y.z. */
 static int

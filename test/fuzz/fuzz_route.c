@@ -4,8 +4,9 @@
  * no pattern under any method or some pattern under every method (found
  * or 405, never 404 for one method and 200 for another); the Allow mask
  * is exactly the methods found; a found route's literal segments are the
- * path's and its parameters are non-empty, short, without '/' or a dot
- * segment; re-encoding the parameters gives back the same match.
+ * path's and its parameters are short and not a dot segment (a decoded
+ * '/' is data; an overlong one is empty, for the handler to refuse);
+ * re-encoding non-empty parameters gives back the same match.
  */
 #include <string.h>
 
@@ -59,11 +60,11 @@ check_found(const char *path, int method, const struct route_match *m)
 		want++;
 	FUZZ_CHECK(m->nparams == want && want <= ROUTER_MAX_PARAMS);
 	for (k = 0; k < m->nparams; k++) {
-		FUZZ_CHECK(m->params[k][0] != '\0');
 		FUZZ_CHECK(strlen(m->params[k]) < ROUTER_MAX_PARAM_LEN);
-		FUZZ_CHECK(strchr(m->params[k], '/') == NULL);
 		FUZZ_CHECK(strcmp(m->params[k], ".") != 0 &&
 		    strcmp(m->params[k], "..") != 0);
+		if (m->params[k][0] == '\0')
+			return;		/* overlong: nothing to re-encode */
 	}
 	if (want == 0)
 		FUZZ_CHECK(strcmp(path, m->route->pattern) == 0);

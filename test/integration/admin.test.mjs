@@ -22,6 +22,9 @@ const APP_KEY = 'app-page-key-0123456789abcdef';
 const WAIT_MS = 15_000;
 // More rooms than one page of GET /api/livekit/rooms (at most 100).
 const BULK_ROOMS = 101;
+// LiveKit's room list of these is some 8 MiB, read once a page.
+const MANY_ROOMS = 5000;
+const MANY_WAIT_MS = 120_000;
 
 let lk;
 let gw;
@@ -217,6 +220,29 @@ describe('the admin page', () => {
     assert.equal(deletes[0].body.room, 'audio-call');
     assert.ok(await roomRow('standup').isVisible(), 'the other rooms stay');
   });
+
+  it('pages to the end of 5,000 rooms with 1 KiB of metadata each, foreign names too',
+    async () => {
+      const foreign = ['Réunion d\'équipe', 'team/weekly', 'a b'];
+      for (let i = 0; i < MANY_ROOMS; i++) {
+        lk.addRoom(`many-${String(i).padStart(4, '0')}`, { metadata: 'm'.repeat(1024) });
+      }
+      for (const n of foreign) lk.addRoom(n);
+      await page.waitForFunction((n) => document.querySelectorAll('#rows tr').length === n,
+        lk.rooms.size, { timeout: MANY_WAIT_MS });
+      assert.deepEqual((await shownRooms()).sort(), [...lk.rooms.keys()].sort());
+      assert.equal(await page.isVisible('#error'), false);
+
+      // The many go; a foreign room is deleted from the page by its name.
+      for (let i = 0; i < MANY_ROOMS; i++) lk.removeRoom(`many-${String(i).padStart(4, '0')}`);
+      await page.waitForFunction((n) => document.querySelectorAll('#rows tr').length === n,
+        lk.rooms.size, { timeout: MANY_WAIT_MS });
+      page.once('dialog', (d) => d.accept());
+      await roomRow('team/weekly').locator('button.delete').click();
+      await roomRow('team/weekly').waitFor({ state: 'detached', timeout: WAIT_MS });
+      assert.ok(!lk.rooms.has('team/weekly'), 'a foreign room deleted at LiveKit');
+      for (const n of foreign) lk.removeRoom(n);
+    });
 
   it('keeps the key for this tab only, and forgets it on request', async () => {
     await page.reload();

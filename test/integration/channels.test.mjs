@@ -102,6 +102,9 @@ before(async () => {
       LKGATE_AUDIO_CHANNELS: '2',
       LKGATE_AUDIO_BITRATE: '64000',
       LKGATE_AUDIO_RED: 'false',
+      // These tests add participants behind lkgate's back (the emulator
+      // sends no webhooks): no room cache here (room-cache.test.mjs).
+      LKGATE_ROOM_CACHE_MS: '0',
     },
   });
 });

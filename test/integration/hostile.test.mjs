@@ -23,6 +23,7 @@ const LK_SECRET = 'hostile-livekit-secret-of-32-characters';
 const ANSWER_TIMEOUT_MS = 5000;
 const LORIS = 50;
 const LORIS_HEALTH_MS = 500;
+const SEEDED_ROOMS = 1200;
 
 let lk;
 let gw;
@@ -86,6 +87,11 @@ before(async () => {
     },
   });
   lk.addParticipant(FOREIGN_SESSION_ROOM, { identity: 'someone' });
+  // Rooms enough that LiveKit's room list is over 1 MiB, as one user
+  // making rooms could make it: the list must still answer.
+  for (let i = 0; i < SEEDED_ROOMS; i++) {
+    lk.addRoom(`seeded-${String(i).padStart(4, '0')}`, { metadata: 'm'.repeat(1024) });
+  }
 });
 
 after(async () => {
@@ -175,12 +181,13 @@ async function metric(url, name) {
 }
 
 // A connection from a loopback address other than 127.0.0.1; resolves
-// once connected.  state.closed turns true when the server closes it.
+// once connected, rejects when it cannot connect (never hangs).
+// state.closed turns true when the server closes it.
 function connectFrom(port, localAddress) {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const sock = net.connect({ port, host: '127.0.0.1', localAddress });
     const state = { sock, closed: false, data: '', timer: null };
-    sock.on('error', () => {});
+    sock.on('error', (err) => reject(err));
     sock.on('data', (d) => { state.data += d.toString('latin1'); });
     sock.on('close', () => {
       state.closed = true;
@@ -303,6 +310,9 @@ describe('slow and greedy clients', () => {
       assert.ok(Date.now() - t0 >= 1500, 'closed before the deadline');
       assert.ok(slow.every((c) => c.data === ''), 'closed without an answer');
       assert.equal(await metric(g.url, 'header_timeouts_total'), 300);
+    } catch (e) {
+      e.message += `\nlkgate's log:\n${g.stderr().split('\n').slice(-20).join('\n')}`;
+      throw e;
     } finally {
       for (const c of slow) { clearInterval(c.timer); c.sock.destroy(); }
     }
@@ -337,6 +347,9 @@ describe('slow and greedy clients', () => {
       res = await request(`${g.url}/health`, { agent: false });
       assert.equal(res.status, 200, 'served again once they closed');
       assert.ok(await metric(g.url, 'connections_refused_total') >= 2);
+    } catch (e) {
+      e.message += `\nlkgate's log:\n${g.stderr().split('\n').slice(-20).join('\n')}`;
+      throw e;
     } finally {
       for (const c of open) c.sock.destroy();
     }

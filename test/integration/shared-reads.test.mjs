@@ -2,7 +2,8 @@
 // together make one ListRooms at LiveKit, and every one of them gets its
 // own token; different rooms, or requests one after another, do not share;
 // a failure is shared like an answer; /metrics counts the LiveKit call once
-// and the shared answers apart.
+// and the shared answers apart.  The room cache, which would answer the
+// later ones without a call, is off here.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -65,6 +66,8 @@ before(async () => {
       LIVEKIT_API_SECRET: LK_SECRET,
       LKGATE_API_KEYS: `ops:${ADMIN_KEY}:admin`,
       LKGATE_USER_JWT_SECRET: USER_SECRET,
+      // Reads shared while on their way, not kept after (room-cache.test.mjs).
+      LKGATE_ROOM_CACHE_MS: '0',
     },
   });
   await makeRoom('class-a', 30);
@@ -165,6 +168,8 @@ describe('a request that gives up while another waits on the same read', () => {
         LIVEKIT_API_SECRET: LK_SECRET,
         LKGATE_API_KEYS: `ops:${ADMIN_KEY}:admin`,
         LKGATE_USER_JWT_SECRET: USER_SECRET,
+      // Reads shared while on their way, not kept after (room-cache.test.mjs).
+      LKGATE_ROOM_CACHE_MS: '0',
         LKGATE_UPSTREAM_TIMEOUT_MS: '1500',
         LKGATE_REQUEST_TIMEOUT_MS: '1600',
       },

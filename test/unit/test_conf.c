@@ -155,6 +155,7 @@ test_dev_defaults(void)
 	    "dev: upstream_connect_timeout_ms");
 	is_int(c->upstream_max_connections, 64,
 	    "dev: upstream_max_connections");
+	is_int(c->room_cache_ms, 1000, "dev: room_cache_ms");
 	is_int(c->request_timeout_ms, 15000, "dev: request_timeout_ms");
 	is_int(c->max_body_bytes, 65536, "dev: max_body_bytes");
 	is_int(c->max_header_bytes, 16384, "dev: max_header_bytes");
@@ -431,6 +432,9 @@ static const struct {
 	  50, 60000 },
 	{ "upstream_max_connections", "LKGATE_UPSTREAM_MAX_CONNECTIONS", 1,
 	  1024 },
+	{ "room_cache_ms", "LKGATE_ROOM_CACHE_MS", 0, 60000 },
+	{ "upstream_max_response_bytes", "LKGATE_UPSTREAM_MAX_RESPONSE_BYTES",
+	  1048576, 1073741824 },
 	{ "request_timeout_ms", "LKGATE_REQUEST_TIMEOUT_MS", 100, 300000 },
 	{ "max_body_bytes", "LKGATE_MAX_BODY_BYTES", 1024, 1048576 },
 	{ "max_header_bytes", "LKGATE_MAX_HEADER_BYTES", 1024, 65536 },
@@ -986,9 +990,11 @@ test_foreach(void)
 		"room_empty_timeout", "room_departure_timeout",
 		"room_max_participants", "agent_profiles",
 		"channel_prefix", "channel_max_users", "channel_empty_timeout",
+		"guest_users", "guest_ttl", "guest_key", "guest_key_file",
 		"audio_channels", "audio_bitrate", "audio_dtx", "audio_red",
 		"upstream_timeout_ms", "upstream_connect_timeout_ms",
-		"upstream_max_connections", "request_timeout_ms",
+		"upstream_max_connections", "room_cache_ms",
+		"upstream_max_response_bytes", "request_timeout_ms",
 		"max_body_bytes", "max_header_bytes", "max_inflight",
 		"max_connections", "max_connections_per_ip", "header_timeout",
 		"shutdown_grace_ms", "rate_limits", "rate_limit_table_size",

@@ -165,6 +165,10 @@ test_names(void)
 	    "UpdateRoomMetadata");
 	is_str(lk_method_name(LK_CREATE_DISPATCH), "CreateDispatch",
 	    "CreateDispatch");
+	is_str(lk_method_name(LK_UPDATE_PARTICIPANT), "UpdateParticipant",
+	    "UpdateParticipant");
+	is_str(lk_method_name(LK_LIST_DISPATCH), "ListDispatch",
+	    "ListDispatch");
 	is_str(lk_method_name(LK_METHOD_COUNT), "unknown", "out of range");
 	is_str(lk_outcome_string(LK_REFUSED), "LiveKit is unreachable",
 	    "outcome text");

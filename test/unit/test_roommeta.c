@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "b64url.h"
 #include "json.h"
 #include "roommeta.h"
 #include "tap.h"
+#include "util.h"
 
 static struct principal
 user(const char *sub, int admin)
@@ -282,7 +284,7 @@ many_rooms(int n)
 static int
 walk(const cJSON *rooms, struct roomlist_query q, int *pages)
 {
-	char after[ROOM_NAME_MAX + 1], last[ROOM_NAME_MAX + 1] = "";
+	char after[ROOM_REF_MAX + 1], last[ROOM_REF_MAX + 1] = "";
 	char *next = NULL;
 	const cJSON *it;
 	const char *name;
@@ -390,15 +392,182 @@ test_cursor(void)
 	    "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFh"
 	    "YWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFhYWFh" /* 129 bytes */
 	};
-	char out[ROOM_NAME_MAX + 1], *c;
+	char out[ROOM_REF_MAX + 1], *c;
 	size_t i;
 
 	c = roomlist_cursor("room-1.x_y");
 	is_int(roomlist_cursor_parse(c, out), 0, "a cursor parses back");
 	is_str(out, "room-1.x_y", "to its name");
+	ok(strcmp(c, "cm9vbS0xLnhfeQ") != 0, "not the name's bare base64url");
 	free(c);
+	is_int(roomlist_cursor_parse("cm9vbS0xLnhfeQ", out), 0,
+	    "an earlier version's cursor still parses");
+	is_str(out, "room-1.x_y", "to its name");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		is_int(roomlist_cursor_parse(bad[i], out), -1, bad[i]);
+}
+
+/* A cursor made by hand: base64url of the n bytes at raw. */
+static char *
+forged(const char *raw, size_t n)
+{
+	return b64url_encode(raw, n);
+}
+
+static void
+test_cursor_foreign(void)
+{
+	static const char *const names[] = { "a b", "Réunion d'équipe",
+	    "team/weekly", "😀", "x" };
+	char out[ROOM_REF_MAX + 1], name[ROOM_REF_MAX + 8], *c;
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		c = roomlist_cursor(names[i]);
+		is_int(roomlist_cursor_parse(c, out), 0, names[i]);
+		is_str(out, names[i], "a foreign name comes back whole");
+		free(c);
+	}
+	memset(name, 'n', ROOM_REF_MAX);
+	name[ROOM_REF_MAX] = '\0';
+	c = roomlist_cursor(name);
+	is_int(roomlist_cursor_parse(c, out), 0, "a 256-byte name");
+	is_int((long long)strlen(out), ROOM_REF_MAX, "kept whole");
+	free(c);
+	name[ROOM_REF_MAX] = 'n';
+	name[ROOM_REF_MAX + 1] = '\0';
+	c = roomlist_cursor(name);
+	is_int(roomlist_cursor_parse(c, out), -1, "a 257-byte name is none");
+	free(c);
+	c = forged("after:a\tb", 9);
+	is_int(roomlist_cursor_parse(c, out), -1, "a control character");
+	free(c);
+	c = forged("after:a\xc2\x85", 9);
+	is_int(roomlist_cursor_parse(c, out), -1, "a C1 control (NEL)");
+	free(c);
+	c = forged("after:\xff\xfe", 8);
+	is_int(roomlist_cursor_parse(c, out), -1, "not UTF-8");
+	free(c);
+	c = forged("after:", 6);
+	is_int(roomlist_cursor_parse(c, out), -1, "no name");
+	free(c);
+	c = forged("after:a\0b", 9);
+	is_int(roomlist_cursor_parse(c, out), -1, "a NUL inside");
+	free(c);
+}
+
+/* Rooms with foreign names among ours: an admin pages past them all. */
+static void
+test_list_foreign(void)
+{
+	static const char *const names[] = { "a b", "Réunion", "team/weekly",
+	    "r001", "~last", "zz z", " leading", "r000", "日本語の部屋" };
+	struct principal root = user("root", 1);
+	struct roomlist_query q = { 0 };
+	cJSON *rooms = json_new_array();
+	size_t i;
+	int pages;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		json_append(rooms, lk_room(names[i], NULL));
+	q.who = &root;
+	q.call_type = CALL_ANY;
+	q.limit = 1;
+	is_int(walk(rooms, q, &pages), (int)(sizeof(names) / sizeof(names[0])),
+	    "every foreign room, one a page");
+	q.limit = 4;
+	is_int(walk(rooms, q, &pages), (int)(sizeof(names) / sizeof(names[0])),
+	    "and four a page");
+	is_int(pages, 3, "in three pages");
+	cJSON_Delete(rooms);
+}
+
+/* Many rooms with 1 KiB of metadata each, in no order. */
+static void
+test_list_many(void)
+{
+	struct principal root = user("root", 1), bob = user("bob", 0);
+	struct roomlist_query q = { 0 };
+	cJSON *rooms = json_new_array();
+	char name[32], title[ROOMMETA_TITLE_MAX + 1], *meta;
+	static const char *const inv[] = { "bob", NULL };
+	int i, k, pages;
+
+	memset(title, 't', ROOMMETA_TITLE_MAX);
+	title[ROOMMETA_TITLE_MAX] = '\0';
+	for (k = 0; k < 5000; k++) {
+		i = (k * 7919) % 5000;
+		snprintf(name, sizeof(name), "room-%05d", i);
+		meta = meta_text(i % 3 == 0 ? "bob" : "alice", 0, CALL_VIDEO,
+		    i % 5 == 0 ? inv : NULL, title);
+		json_append(rooms, lk_room(name, meta));
+		free(meta);
+	}
+	q.who = &root;
+	q.call_type = CALL_ANY;
+	q.limit = 100;
+	is_int(walk(rooms, q, &pages), 5000, "admin: all 5000 rooms");
+	is_int(pages, 50, "in 50 pages");
+	q.who = &bob;
+	/* i % 3 == 0 or i % 5 == 0: 1667 + 1000 - 334 */
+	is_int(walk(rooms, q, &pages), 2333, "bob: his own and invited");
+	cJSON_Delete(rooms);
+}
+
+/* Gateway metadata text of exactly len bytes (a long title). */
+static char *
+meta_of_length(size_t len)
+{
+	static const char head[] = "{\"created_by\":\"alice\","
+	    "\"call_type\":\"video\",\"invited\":[],\"created_at\":1,"
+	    "\"title\":\"";
+	char *s = xcalloc(1, len + 1);
+
+	memcpy(s, head, sizeof(head) - 1);
+	memset(s + sizeof(head) - 1, 't', len - (sizeof(head) - 1) - 2);
+	memcpy(s + len - 2, "\"}", 2);
+	return s;
+}
+
+static void
+test_meta_cap(void)
+{
+	struct roommeta m = { 0 };
+	cJSON *inv = json_new_array();
+	char id[IDENTITY_MAX + 1], *text, *big;
+	int i;
+
+	/* The create route's own limits stay well under the cap. */
+	memset(id, 'i', IDENTITY_MAX);
+	id[IDENTITY_MAX] = '\0';
+	for (i = 0; i < ROOMMETA_INVITED_MAX; i++) {
+		snprintf(id, sizeof(id), "%03d", i);
+		id[3] = 'i';
+		roommeta_invite(inv, id);
+	}
+	m.created_by = "alice";
+	m.call_type = CALL_VIDEO;
+	m.invited = inv;
+	m.title = NULL;
+	ok((text = roommeta_render(&m)) != NULL, "100 invited fit");
+	free(text);
+	for (i = 0; i < ROOMMETA_INVITED_MAX; i++) {
+		memset(id, 'j', IDENTITY_MAX);
+		id[IDENTITY_MAX] = '\0';
+		snprintf(id, 8, "%04d", i);
+		id[4] = 'j';
+		roommeta_invite(inv, id);
+	}
+	ok(roommeta_render(&m) == NULL, "200 long invited do not");
+	cJSON_Delete(inv);
+	big = meta_of_length(ROOMMETA_TEXT_MAX);
+	is_int((long long)strlen(big), ROOMMETA_TEXT_MAX, "as long as the cap");
+	is_int(roommeta_parse(big, &m), 0, "metadata at the cap is ours");
+	roommeta_clear(&m);
+	free(big);
+	big = meta_of_length(ROOMMETA_TEXT_MAX + 1);
+	is_int(roommeta_parse(big, &m), -1, "longer is never ours");
+	free(big);
 }
 
 /* created_by and invited record the source: a web login's user is not
@@ -472,5 +641,9 @@ main(void)
 	test_list();
 	test_page_edges();
 	test_cursor();
+	test_cursor_foreign();
+	test_list_foreign();
+	test_list_many();
+	test_meta_cap();
 	return tap_done();
 }

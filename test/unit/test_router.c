@@ -90,7 +90,13 @@ test_decoding(void)
 	    "escaped space");
 	is_str(m.params[0], "a b", "decoded parameter");
 	is_int(match(M_GET, "/api/sessions/a%2Fb", &m, &allow),
-	    ROUTER_NOT_FOUND, "encoded slash refused");
+	    ROUTER_FOUND, "an encoded slash stays in its segment");
+	is_str(m.params[0], "a/b", "as a byte of the parameter");
+	is_int(match(M_GET, "/api/sessions/a%2Fb/c", &m, &allow),
+	    ROUTER_NOT_FOUND, "and does not move the real separators");
+	is_int(match(M_GET, "/api/sessions/R%C3%A9union%20d%27%C3%A9quipe", &m,
+	    &allow), ROUTER_FOUND, "UTF-8 escapes");
+	is_str(m.params[0], "R\xc3\xa9union d'\xc3\xa9quipe", "decoded bytes");
 	is_int(match(M_GET, "/api/sessions/a%00b", &m, &allow),
 	    ROUTER_NOT_FOUND, "encoded NUL refused");
 	is_int(match(M_GET, "/api/sessions/%2e%2E", &m, &allow),
@@ -107,9 +113,22 @@ test_decoding(void)
 	    ROUTER_NOT_FOUND, "bad hex refused");
 	memset(longp, 'a', sizeof(longp));
 	memcpy(longp, "/api/sessions/", 14);
+	longp[14 + 256] = '\0';
+	is_int(match(M_GET, longp, &m, &allow), ROUTER_FOUND,
+	    "a 256-byte parameter (LiveKit's longest room name)");
+	is_int((long long)strlen(m.params[0]), 256, "kept whole");
+	longp[14 + 256] = 'a';
+	longp[14 + 257] = '\0';
+	is_int(match(M_GET, longp, &m, &allow), ROUTER_FOUND,
+	    "a 257-byte parameter matches");
+	is_str(m.params[0], "", "as nothing, which handlers refuse");
+	longp[14 + 257] = 'a';
 	longp[sizeof(longp) - 1] = '\0';
-	is_int(match(M_GET, longp, &m, &allow), ROUTER_NOT_FOUND,
-	    "overlong parameter refused");
+	is_int(match(M_GET, longp, &m, &allow), ROUTER_FOUND,
+	    "so does a longer one");
+	is_str(m.params[0], "", "as nothing too");
+	is_int(match(M_GET, "/api/sessions/%2e%2e", &m, &allow),
+	    ROUTER_NOT_FOUND, "a dot segment still never matches");
 }
 
 static void

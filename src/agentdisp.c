@@ -1,12 +1,9 @@
 /*
- * h_agents: room_config.agents on the token routes, done as LiveKit's own
- * token server does it, and then some.  The token carries the roomConfig
- * claim (roomcfg.h), which LiveKit applies only when that join creates
- * the room; so for a room that exists already lkgate dispatches the
+ * agentdisp: for a room that exists already lkgate dispatches the asked-for
  * agents itself: one ListRooms to know, one ListDispatch for the room,
  * then one CreateDispatch for each asked-for agent name that has no
  * dispatch there yet, one after the other, and only then the token.  It
- * runs from token_reply, after every check of who may have the token.  A
+ * runs from partoken.c, after every check of who may have the token.  A
  * failed LiveKit call answers its error (no token that would join
  * without the agent asked for).
  *
@@ -17,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "handlers.h"
+#include "agentdisp.h"
 #include "httpfront.h"
 #include "json.h"
 #include "lkgate.h"
@@ -26,7 +23,7 @@
 #include "util.h"
 
 int
-token_room_config(struct rq *rq, const cJSON *body, struct roomcfg *rc)
+agentdisp_read(struct rq *rq, const cJSON *body, struct roomcfg *rc)
 {
 	char why[ROOMCFG_WHY_LEN];
 	const char *name;
@@ -46,10 +43,31 @@ token_room_config(struct rq *rq, const cJSON *body, struct roomcfg *rc)
 
 /* The request's state from the room's look-up to the token. */
 struct dispatch_ctx {
-	struct token_ask ask;		/* a copy; borrows from the request */
+	const char	*room;		/* borrowed from the request */
+	const struct roomcfg *rc;	/* borrowed; lives as long as arg */
+	agentdisp_done_fn done;
+	void		*arg;		/* owned */
 	int		 need[ROOMCFG_MAX_AGENTS];
 	size_t		 cur;		/* the agent being dispatched */
 };
+
+static void
+dispatch_ctx_free(void *p)
+{
+	struct dispatch_ctx *x = p;
+
+	free(x->arg);
+	free(x);
+}
+
+/* Done with the agents: the caller's next step. */
+static void
+dispatch_done(struct rq *rq)
+{
+	struct dispatch_ctx *x = rq_state(rq);
+
+	x->done(rq, x->arg);
+}
 
 static void dispatch_next(struct rq *);
 
@@ -64,7 +82,7 @@ dispatch_created(struct rq *rq, const struct lk_result *res)
 	}
 	x->need[x->cur] = 0;
 	log_info("request %s: agent %s dispatched to room %s", rq_id(rq),
-	    x->ask.rc.agents[x->cur].name, x->ask.jr.room);
+	    x->rc->agents[x->cur].name, x->room);
 	dispatch_next(rq);
 }
 
@@ -75,16 +93,15 @@ dispatch_next(struct rq *rq)
 	struct dispatch_ctx *x = rq_state(rq);
 	size_t i;
 
-	for (i = 0; i < x->ask.rc.nagents; i++)
+	for (i = 0; i < x->rc->nagents; i++)
 		if (x->need[i]) {
 			x->cur = i;
-			rq_lk_call(rq, LK_CREATE_DISPATCH, x->ask.jr.room,
-			    roomcfg_dispatch_body(&x->ask.rc, i,
-			    x->ask.jr.room), dispatch_created);
+			rq_lk_call(rq, LK_CREATE_DISPATCH, x->room,
+			    roomcfg_dispatch_body(x->rc, i,
+			    x->room), dispatch_created);
 			return;
 		}
-	x->ask.agents_done = 1;
-	token_reply(rq, &x->ask);
+	dispatch_done(rq);
 }
 
 static void
@@ -97,9 +114,9 @@ dispatch_listed(struct rq *rq, const struct lk_result *res)
 		rq_reply_lk_error(rq, res, E_ROOM_NOT_FOUND);
 		return;
 	}
-	for (i = 0; i < x->ask.rc.nagents; i++)
+	for (i = 0; i < x->rc->nagents; i++)
 		x->need[i] = !roomcfg_dispatched(res->body,
-		    x->ask.rc.agents[i].name);
+		    x->rc->agents[i].name);
 	dispatch_next(rq);
 }
 
@@ -116,29 +133,31 @@ room_listed(struct rq *rq, const struct lk_result *res)
 	}
 	json_get_array(res->body, "rooms", &rooms);
 	if (cJSON_GetArraySize(rooms) == 0) {	/* the join will create it */
-		x->ask.agents_done = 1;
-		token_reply(rq, &x->ask);
+		dispatch_done(rq);
 		return;
 	}
 	body = json_new_object();
-	json_add_string(body, "room", x->ask.jr.room);
-	rq_lk_call(rq, LK_LIST_DISPATCH, x->ask.jr.room, body,
+	json_add_string(body, "room", x->room);
+	rq_lk_call(rq, LK_LIST_DISPATCH, x->room, body,
 	    dispatch_listed);
 }
 
 void
-token_with_agents(struct rq *rq, const struct token_ask *ask)
+agentdisp_then(struct rq *rq, const char *room, const struct roomcfg *rc,
+    agentdisp_done_fn done, void *arg)
 {
 	struct dispatch_ctx *x;
 	cJSON *req, *names;
 
-	/* The copy first: the held state ask may live in goes now. */
 	x = xcalloc(1, sizeof(*x));
-	memcpy(&x->ask, ask, sizeof(x->ask));
-	rq_hold(rq, x, free);
+	x->room = room;
+	x->rc = rc;
+	x->done = done;
+	x->arg = arg;
+	rq_hold(rq, x, dispatch_ctx_free);
 	req = json_new_object();
 	names = json_new_array();
-	json_append(names, json_new_string(x->ask.jr.room));
+	json_append(names, json_new_string(room));
 	json_add_item(req, "names", names);
 	rq_lk_call(rq, LK_LIST_ROOMS, NULL, req, room_listed);
 }

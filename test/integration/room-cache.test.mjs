@@ -1,0 +1,278 @@
+// The room cache: a user's token for a room looked up less than
+// room_cache_ms ago is checked against the kept answer, without a
+// ListRooms; after that time the room is looked up again.  lkgate's own
+// writes to the room (DeleteRoom, RemoveParticipant, CreateRoom) and
+// LiveKit's webhooks about it drop what is kept at once, so a deleted
+// room refuses the next join.  LKGATE_ROOM_CACHE_MS=0 keeps nothing.
+// A room still asked for in the second half of its time is looked up
+// again behind the answer from the cache.  /metrics counts the answers
+// from the cache apart from LiveKit calls.
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, createHmac } from 'node:crypto';
+import { startEmulator } from '../emulator/emulator.mjs';
+import { AccessToken, TokenVerifier, request, startLkgate } from './lib.mjs';
+
+const LK_KEY = 'APIroomcache';
+const LK_SECRET = 'a-room-cache-livekit-secret-of-32-chars';
+const USER_SECRET = 'the-room-cache-user-jwt-secret-32-bytes!';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let lk;
+const gws = [];
+
+function userJwt(sub) {
+  const now = Math.floor(Date.now() / 1000);
+  const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const head = enc({ alg: 'HS256', typ: 'JWT' });
+  const body = enc({ sub, iat: now, exp: now + 600 });
+  const sig = createHmac('sha256', USER_SECRET).update(`${head}.${body}`)
+    .digest('base64url');
+  return `${head}.${body}.${sig}`;
+}
+
+async function gateway(env = {}) {
+  const gw = await startLkgate({
+    env: {
+      LIVEKIT_URL: `ws://127.0.0.1:${lk.port}`,
+      LIVEKIT_API_KEY: LK_KEY,
+      LIVEKIT_API_SECRET: LK_SECRET,
+      LKGATE_USER_JWT_SECRET: USER_SECRET,
+      ...env,
+    },
+  });
+  gws.push(gw);
+  return gw;
+}
+
+const call = (gw, sub, method, path, body) => request(`${gw.url}${path}`, {
+  method, headers: { Authorization: `Bearer ${userJwt(sub)}` }, body,
+});
+const token = (gw, sub, room) =>
+  call(gw, sub, 'POST', '/api/livekit/token', { room_name: room });
+
+async function makeRoom(gw, name, invited = ['bob']) {
+  const res = await call(gw, 'alice', 'POST', '/api/livekit/rooms',
+    { name, call_type: 'video', participants: invited });
+  assert.equal(res.status, 201, res.text);
+}
+
+async function metric(gw, sample) {
+  const res = await request(`${gw.url}/metrics`);
+  assert.equal(res.status, 200);
+  const line = res.text.split('\n').find((l) => l.startsWith(`${sample} `));
+  return line === undefined ? 0 : Number(line.slice(sample.length + 1));
+}
+const HITS = 'lkgate_room_cache_hits_total';
+const LIST_OK = 'lkgate_livekit_calls_total{method="ListRooms",outcome="ok"}';
+
+// A webhook as livekit-server signs it (see webhook.test.mjs).
+async function webhook(gw, event, room, extra = {}) {
+  const body = JSON.stringify({
+    event, room: { sid: `RM_${room}`, name: room }, ...extra,
+    id: `EV_${event}_${Date.now()}`,
+    createdAt: String(Math.floor(Date.now() / 1000)),
+  });
+  const at = new AccessToken(LK_KEY, LK_SECRET, { ttl: '5m' });
+  at.sha256 = createHash('sha256').update(body).digest('base64');
+  const res = await request(`${gw.url}/api/livekit/webhook`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/webhook+json',
+      Authorization: await at.toJwt(),
+    },
+    body,
+  });
+  assert.equal(res.status, 200, res.text);
+}
+
+const listRooms = () => lk.callsOf('ListRooms').length;
+
+before(async () => {
+  lk = await startEmulator({ apiKey: LK_KEY, apiSecret: LK_SECRET });
+});
+
+after(async () => {
+  for (const gw of gws) assert.equal((await gw.stop()).code, 0);
+  await lk.close();
+});
+
+describe('at the default room_cache_ms (1000)', () => {
+  let gw;
+
+  before(async () => {
+    gw = await gateway();
+  });
+  beforeEach(() => {
+    lk.calls.length = 0;
+  });
+
+  it('two tokens for a room within the TTL make one ListRooms', async () => {
+    await makeRoom(gw, 'twice');
+    lk.calls.length = 0;
+    const hits0 = await metric(gw, HITS);
+    const list0 = await metric(gw, LIST_OK);
+    const verifier = new TokenVerifier(LK_KEY, LK_SECRET);
+    for (const sub of ['bob', 'alice']) {
+      const res = await token(gw, sub, 'twice');
+      assert.equal(res.status, 200, res.text);
+      const claims = await verifier.verify(res.json.token);
+      assert.equal(claims.sub, sub);
+      assert.equal(claims.video.room, 'twice');
+    }
+    assert.equal(listRooms(), 1, 'one ListRooms for two tokens');
+    assert.equal(await metric(gw, HITS) - hits0, 1, 'one cache hit counted');
+    assert.equal(await metric(gw, LIST_OK) - list0, 1,
+      'one LiveKit call counted');
+  });
+
+  it('the kept answer still refuses a user not invited', async () => {
+    await makeRoom(gw, 'closed');
+    lk.calls.length = 0;
+    assert.equal((await token(gw, 'bob', 'closed')).status, 200);
+    const res = await token(gw, 'mallory', 'closed');
+    assert.equal(res.status, 403, res.text);
+    assert.equal(res.json.code, 'PERMISSION_DENIED');
+    assert.equal(listRooms(), 1);
+  });
+
+  it('a room LiveKit does not have is asked for every time', async () => {
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await token(gw, 'bob', 'nowhere')).status, 404);
+    }
+    assert.equal(listRooms(), 2);
+  });
+
+  it('DeleteRoom through lkgate drops it: a join right after is refused',
+    async () => {
+      await makeRoom(gw, 'doomed');
+      assert.equal((await token(gw, 'bob', 'doomed')).status, 200);
+      lk.calls.length = 0;
+      const del = await call(gw, 'alice', 'DELETE', '/api/livekit/rooms/doomed');
+      assert.equal(del.status, 200, del.text);
+      const res = await token(gw, 'bob', 'doomed');
+      assert.equal(res.status, 404, res.text);
+      assert.equal(listRooms(), 1, 'looked up again');
+    });
+
+  it('leaving (RemoveParticipant through lkgate) drops it', async () => {
+    await makeRoom(gw, 'left');
+    lk.addParticipant('left', { identity: 'bob' });
+    assert.equal((await token(gw, 'bob', 'left')).status, 200);
+    lk.calls.length = 0;
+    const res = await call(gw, 'bob', 'POST', '/api/livekit/rooms/left/leave');
+    assert.equal(res.status, 200, res.text);
+    assert.equal((await token(gw, 'bob', 'left')).status, 200);
+    assert.equal(listRooms(), 1, 'looked up again');
+  });
+
+  it('a room_finished webhook drops it: a join right after is refused',
+    async () => {
+      await makeRoom(gw, 'ended');
+      assert.equal((await token(gw, 'bob', 'ended')).status, 200);
+      // LiveKit ends the room on its own (empty timeout): until it says
+      // so, the kept answer stands.
+      lk.rooms.delete('ended');
+      lk.calls.length = 0;
+      assert.equal((await token(gw, 'bob', 'ended')).status, 200,
+        'from the cache');
+      assert.equal(listRooms(), 0);
+      await webhook(gw, 'room_finished', 'ended');
+      const res = await token(gw, 'bob', 'ended');
+      assert.equal(res.status, 404, res.text);
+      assert.equal(res.json.code, 'ROOM_NOT_FOUND');
+      assert.equal(listRooms(), 1, 'looked up again');
+    });
+
+  it('a participant_joined webhook drops it: the room is looked up again',
+    async () => {
+      await makeRoom(gw, 'busy');
+      assert.equal((await token(gw, 'bob', 'busy')).status, 200);
+      lk.calls.length = 0;
+      await webhook(gw, 'participant_joined', 'busy',
+        { participant: { sid: 'PA_1', identity: 'carol' } });
+      assert.equal((await token(gw, 'bob', 'busy')).status, 200);
+      assert.equal(listRooms(), 1);
+      await webhook(gw, 'participant_joined', 'another-room',
+        { participant: { sid: 'PA_2', identity: 'dave' } });
+      assert.equal((await token(gw, 'bob', 'busy')).status, 200);
+      assert.equal(listRooms(), 1, 'news of another room drops nothing');
+    });
+
+  it('a look-up on its way when the room changes is neither kept nor joined',
+    async () => {
+      await makeRoom(gw, 'racing');
+      lk.calls.length = 0;
+      lk.setDelay(300);
+      try {
+        const first = token(gw, 'bob', 'racing');
+        await sleep(100);
+        await webhook(gw, 'participant_joined', 'racing',
+          { participant: { sid: 'PA_3', identity: 'erin' } });
+        const second = token(gw, 'bob', 'racing');
+        assert.equal((await first).status, 200);
+        assert.equal((await second).status, 200);
+        assert.equal(listRooms(), 2, 'the second did not ride on the first');
+        lk.setDelay(0);
+        assert.equal((await token(gw, 'bob', 'racing')).status, 200);
+        assert.equal(listRooms(), 2, 'the second answer, after the news, '
+          + 'is kept');
+        await sleep(50);
+      } finally {
+        lk.setDelay(0);
+      }
+    });
+});
+
+describe('room_cache_ms', () => {
+  beforeEach(() => {
+    lk.calls.length = 0;
+  });
+
+  it('after the TTL the room is looked up again', async () => {
+    const gw = await gateway({ LKGATE_ROOM_CACHE_MS: '300' });
+    await makeRoom(gw, 'short');
+    lk.calls.length = 0;
+    assert.equal((await token(gw, 'bob', 'short')).status, 200);
+    assert.equal((await token(gw, 'bob', 'short')).status, 200);
+    assert.equal(listRooms(), 1, 'within 300 ms: one');
+    await sleep(400);
+    assert.equal((await token(gw, 'bob', 'short')).status, 200);
+    assert.equal(listRooms(), 2, 'after 300 ms: two');
+  });
+
+  it('a room asked for late in its TTL is renewed meanwhile',
+    async () => {
+      const gw = await gateway({ LKGATE_ROOM_CACHE_MS: '2000' });
+      await makeRoom(gw, 'renewed');
+      lk.calls.length = 0;
+      assert.equal((await token(gw, 'bob', 'renewed')).status, 200);
+      await sleep(1700);
+      assert.equal((await token(gw, 'bob', 'renewed')).status, 200,
+        'from the cache, at once');
+      await sleep(200);
+      assert.equal(listRooms(), 2, 'and looked up again behind it');
+      await sleep(400);
+      // 2300 ms after the first look-up, 600 after the renewal (renewed
+      // from between 1000 and 1500 ms of age).
+      assert.equal((await token(gw, 'bob', 'renewed')).status, 200);
+      assert.equal(listRooms(), 2, 'the renewed answer is used');
+    });
+
+  it('0: every token makes a ListRooms, and no hit is counted', async () => {
+    const gw = await gateway({ LKGATE_ROOM_CACHE_MS: '0' });
+    await makeRoom(gw, 'uncached');
+    lk.calls.length = 0;
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await token(gw, 'bob', 'uncached')).status, 200);
+    }
+    assert.equal(listRooms(), 3);
+    assert.equal(await metric(gw, HITS), 0);
+  });
+
+  it('refuses a value out of range, naming the option', async () => {
+    await assert.rejects(gateway({ LKGATE_ROOM_CACHE_MS: '-1' }),
+      /room_cache_ms|ROOM_CACHE_MS/);
+  });
+});
