@@ -327,7 +327,7 @@ describe('slow and greedy clients', () => {
     try {
       for (let i = 0; i < 5; i++) open.push(await connectFrom(g.port, '127.0.0.3'));
       const sixth = await connectFrom(g.port, '127.0.0.3');
-      assert.ok(await waitFor(() => sixth.closed, 1000),
+      assert.ok(await waitFor(() => sixth.closed, 5000),
         'the sixth connection from one address was not closed');
       let res = await request(`${g.url}/health`, { agent: false });
       assert.equal(res.status, 200, 'another address is still served');
@@ -337,7 +337,7 @@ describe('slow and greedy clients', () => {
       const keep = await connectFrom(g.port, '127.0.0.5');
       open.push(await connectFrom(g.port, '127.0.0.5'));
       const over = await connectFrom(g.port, '127.0.0.6');
-      assert.ok(await waitFor(() => over.closed, 1000),
+      assert.ok(await waitFor(() => over.closed, 5000),
         'a connection over max_connections was not closed');
       assert.ok(!keep.closed && open.every((c) => !c.closed),
         'connections under the caps stay open');

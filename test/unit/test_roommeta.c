@@ -554,8 +554,11 @@ test_meta_cap(void)
 	for (i = 0; i < ROOMMETA_INVITED_MAX; i++) {
 		memset(id, 'j', IDENTITY_MAX);
 		id[IDENTITY_MAX] = '\0';
-		snprintf(id, 8, "%04d", i);
-		id[4] = 'j';
+		/* Four digits in front of the j's, no NUL between. */
+		id[0] = (char)('0' + i / 1000 % 10);
+		id[1] = (char)('0' + i / 100 % 10);
+		id[2] = (char)('0' + i / 10 % 10);
+		id[3] = (char)('0' + i % 10);
 		roommeta_invite(inv, id);
 	}
 	ok(roommeta_render(&m) == NULL, "200 long invited do not");
