@@ -126,6 +126,13 @@ struct conf {
 	struct cidr	*trusted_proxies;	/* whose X-Forwarded-For
 						   is believed */
 	size_t		 ntrusted_proxies;
+	/* the metrics JSON: history and alert thresholds */
+	long long	 metrics_history;	/* seconds */
+	long long	 metrics_livekit;	/* 1: ListRooms a sample */
+	long long	 alert_window;		/* seconds */
+	long long	 alert_5xx_percent;
+	long long	 alert_livekit_latency_ms;
+	long long	 alert_ratelimited;	/* 429s in the window */
 	char		*log_level;
 	/* set by --dev */
 	int		 dev;

@@ -29,6 +29,14 @@ void	h_readyz(struct rq *);
 /* h_metrics.c */
 void	h_metrics(struct rq *);
 
+/* h_metrics_json.c: the Voice Chat app's metrics views (admins) */
+void	h_metrics_current(struct rq *);
+void	h_metrics_summary(struct rq *);
+void	h_metrics_health(struct rq *);
+void	h_metrics_alerts(struct rq *);
+void	h_metrics_history(struct rq *);
+void	h_metrics_component(struct rq *);
+
 /* h_rooms.c: the video-call rooms */
 void	h_room_create(struct rq *);
 void	h_room_list(struct rq *);

@@ -19,6 +19,8 @@ struct join_request {
 	const char	*name;		/* NULL: none */
 	const char	*metadata;	/* NULL: none */
 	const cJSON	*attributes;	/* object of strings, or NULL */
+	const char	*room_config;	/* the roomConfig claim as JSON text
+					   (roomcfg_claim), or NULL */
 };
 
 /* Returns a signed token (caller frees) valid for conf->token_ttl seconds

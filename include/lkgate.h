@@ -16,6 +16,7 @@ struct lkclient;
 struct metrics;
 struct oidcprov;
 struct rlshared;
+struct sampler;
 
 struct lkgate {
 	struct event_base	*base;
@@ -27,6 +28,7 @@ struct lkgate {
 	struct oidcprov		*oidc;		/* the web login's provider */
 	struct rlshared		*rls;		/* shared rate limits; NULL:
 						   no Redis configured */
+	struct sampler		*sampler;	/* the metrics JSON's history */
 	uint64_t		 started_ms;	/* monotonic */
 	int64_t			 conf_loaded_at; /* wall seconds of conf */
 	int			 stopping;	/* set once a stop signal came */

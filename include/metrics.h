@@ -131,6 +131,15 @@ void		 metrics_webhook(struct metrics *, const char *event);
  * labels given to metrics_new; others are ignored). */
 void		 metrics_ratelimited(struct metrics *, unsigned int cls);
 
+/* Running totals for the metrics JSON's samples (mring.h). */
+struct metrics_totals {
+	uint64_t	 requests;	/* answered, every route and status */
+	uint64_t	 errors_5xx;	/* of which 500..599 */
+	uint64_t	 ratelimited;	/* refused with 429, every class */
+	int64_t		 open_connections;
+};
+void		 metrics_totals(const struct metrics *,
+		    struct metrics_totals *);
 /* A gauge's current value. */
 int64_t		 metrics_gauge_value(const struct metrics *,
 		    enum metrics_gauge);

@@ -34,21 +34,20 @@ int	partoken_identity(struct rq *, const cJSON *body, const char **out);
 
 /*
  * Reads the token fields of body into jr (identity, name, metadata,
- * attributes; all borrowed from the request); a user's display name is
- * the default participant name.  Returns 0, or -1 after answering.
+ * attributes; all borrowed from the request; attribute keys beginning
+ * with lk. are LiveKit's, 400); a user's display name is the default
+ * participant name.  Returns 0, or -1 after answering.
  */
 int	partoken_read(struct rq *, const cJSON *body, struct join_request *jr);
 
 /*
- * Answers with the token of jr once the caller may have it (see above);
- * lookup: an admin key's room is looked up and join-checked too.  Takes
- * ownership of jr (freed with free()); what it points to must live as
- * long as the request.
+ * For room (living as long as the request): the token of the body's
+ * fields once the caller may have it (see above), or the error; lookup:
+ * an admin key's room is looked up and join-checked too.  Agents the
+ * body's room_config asks for are dispatched (agentdisp.h) only after
+ * every check of who may have the token, and the token carries them in
+ * its roomConfig claim.
  */
-void	partoken_answer(struct rq *, struct join_request *jr, int lookup);
-
-/* Both for room (living as long as the request): the token of the body's
- * fields, or the error. */
 void	partoken_for_room(struct rq *, const char *room, int lookup);
 
 #endif

@@ -50,6 +50,10 @@ struct lk_claims {
 	const char	*kind;		/* e.g. "standard"; NULL: absent */
 	struct lk_video_grant video;
 	int		 has_video;	/* 0: no `video` claim at all */
+	const char	*room_config;	/* the roomConfig claim: JSON text of
+					   an object, written as it is (the
+					   caller vouches for it); NULL:
+					   absent */
 	const char	*sha256;	/* webhook body hash; NULL: absent */
 };
 
@@ -57,8 +61,8 @@ struct lk_claims {
  * Returns a compact HS256 JWT (caller frees) with header
  * {"alg":"HS256","typ":"JWT"} and the claims, in this order: iss = api_key
  * (non-NULL), sub, nbf = now, exp = now + ttl, name, metadata, attributes,
- * kind, video, sha256.  The claims pointer may be NULL (iss, nbf and exp
- * only).  The HMAC key is the raw secret bytes.
+ * kind, video, roomConfig, sha256.  The claims pointer may be NULL (iss,
+ * nbf and exp only).  The HMAC key is the raw secret bytes.
  */
 char	*token_sign_livekit(const char *api_key, const void *secret,
 	    size_t secretlen, const struct lk_claims *, int64_t now,

@@ -148,7 +148,10 @@ provider_failed(struct rq *rq, const char *why)
 	    "unavailable or answered badly");
 }
 
-/* The user's object of the status and refresh answers. */
+/*
+ * The status and refresh answers, with the user object the Visio-Conf app
+ * reads: {"id","name","email"}, id being the provider's sub.
+ */
 static cJSON *
 session_answer(const struct websess *s)
 {
@@ -157,7 +160,7 @@ session_answer(const struct websess *s)
 	o = json_new_object();
 	json_add_bool(o, "authenticated", 1);
 	u = json_new_object();
-	json_add_string(u, "sub", s->user.sub);
+	json_add_string(u, "id", s->user.sub);
 	json_add_string(u, "name", s->user.name);
 	json_add_string(u, "email", s->user.email);
 	json_add_item(o, "user", u);
@@ -506,6 +509,7 @@ h_auth_status(struct rq *rq)
 	    &why) == -1) {
 		o = json_new_object();
 		json_add_bool(o, "authenticated", 0);
+		json_add_null(o, "user");
 		rq_reply_json(rq, 200, o);
 		return;
 	}

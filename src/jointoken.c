@@ -52,6 +52,7 @@ jointoken_sign(const struct conf *c, const struct join_request *jr,
 	claims.video.can_update_own_metadata = TRI_ABSENT;
 	attrs = flatten_attributes(jr->attributes);
 	claims.attributes = attrs;
+	claims.room_config = jr->room_config;
 	tok = token_signer_sign(c->livekit_signer, &claims, now, c->token_ttl);
 	free(attrs);
 	*expires_at = now + c->token_ttl;

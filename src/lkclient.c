@@ -91,6 +91,8 @@ static const struct lk_method_info {
 	/* Setting a name is idempotent: sent twice, the same name. */
 	[LK_UPDATE_PARTICIPANT] = { "RoomService", "UpdateParticipant",
 				    GRANT_ADMIN, 1, 0 },
+	[LK_LIST_DISPATCH] =	{ "AgentDispatchService", "ListDispatch",
+				    GRANT_ADMIN, 1, 1 },
 };
 
 #define LK_OUTCOME_LABEL(sym, label, text) [sym] = label,

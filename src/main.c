@@ -29,6 +29,7 @@
 #include "oidcprov.h"
 #include "ratelim.h"
 #include "rlshared.h"
+#include "sampler.h"
 #include "upstream.h"
 #include "util.h"
 
@@ -387,6 +388,7 @@ start(struct runtime *rt)
 	g->rls = rlshared_new(g->base, g->conf, g->metrics);
 	if ((g->front = httpfront_new(g, routes, nroutes, &err)) == NULL)
 		fatal("%s", err);
+	g->sampler = sampler_new(g);
 	rt->sig_term = add_signal(rt, SIGTERM);
 	rt->sig_int = add_signal(rt, SIGINT);
 	rt->sig_hup = add_signal(rt, SIGHUP);
@@ -399,6 +401,7 @@ stop(struct runtime *rt)
 	struct lkgate *g = &rt->gate;
 
 	httpfront_free(g->front);
+	sampler_free(g->sampler);
 	rlshared_free(g->rls);
 	lkclient_free(g->lk);
 	oidcprov_free(g->oidc);

@@ -220,6 +220,23 @@ metrics_ratelimited(struct metrics *m, unsigned int cls)
 		m->ratelimited[cls]++;
 }
 
+void
+metrics_totals(const struct metrics *m, struct metrics_totals *t)
+{
+	size_t i, s;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i <= m->labels.nroutes; i++)
+		for (s = 100; s < STATUS_SLOTS; s++) {
+			t->requests += m->requests[i][s];
+			if (s >= 500)
+				t->errors_5xx += m->requests[i][s];
+		}
+	for (i = 0; i < m->labels.nrl_classes; i++)
+		t->ratelimited += m->ratelimited[i];
+	t->open_connections = m->gauges[MG_OPEN_CONNECTIONS];
+}
+
 /* --- rendering --- */
 
 struct out {

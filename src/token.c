@@ -251,6 +251,10 @@ put_claims(struct out *o, const char *api_key, const struct lk_claims *c,
 		put_opt_string(o, "kind", c->kind);
 		if (c->has_video)
 			put_video(o, &c->video);
+		if (c->room_config != NULL) {
+			put_name(o, "roomConfig");
+			put(o, c->room_config, strlen(c->room_config));
+		}
 		put_opt_string(o, "sha256", c->sha256);
 	}
 	put_close(o, '}');

@@ -3,3 +3,6 @@
 // packages installed, so that integration tests can judge lkgate's
 // OpenAPI document with it.
 export { Validator } from '@seriousme/openapi-schema-validator';
+// A JSON Schema 2020-12 validator (OpenAPI 3.1's dialect), to check
+// answers against the document's schemas.
+export { default as Ajv2020 } from 'ajv/dist/2020.js';

@@ -117,7 +117,11 @@ function collectLines(stream, raw, parsed) {
 export async function startLkgate({ env = {}, args = [], bin } = {}) {
   const binary = bin ? path.resolve(bin) : lkgateBin();
   const port = await freePort();
-  const childEnv = { PATH: process.env.PATH, LKGATE_LISTEN: `127.0.0.1:${port}` };
+  // The metrics sampler's ListRooms every 5 s would land among the calls
+  // tests count or fail on purpose: off unless a test turns it on.
+  const childEnv = {
+    PATH: process.env.PATH, LKGATE_LISTEN: `127.0.0.1:${port}`, LKGATE_METRICS_LIVEKIT: 'false',
+  };
   for (const name of PASSED_THROUGH) {
     if (process.env[name] !== undefined) childEnv[name] = process.env[name];
   }

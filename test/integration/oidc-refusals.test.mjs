@@ -230,7 +230,7 @@ describe('the login request and the code exchange', () => {
     assert.equal(t.form.client_secret, undefined);
     const status = await request(`${gw.url}/api/auth/status`, { headers: { Cookie: jar.header() } });
     assert.equal(status.json.authenticated, true);
-    assert.deepEqual(status.json.user, { sub: 'lea.dupont', name: 'Léa Dupont', email: 'lea@example.test' });
+    assert.deepEqual(status.json.user, { id: 'lea.dupont', name: 'Léa Dupont', email: 'lea@example.test' });
   });
 
   it('accepts an ES256 ID token too', async () => {
@@ -362,7 +362,7 @@ describe('the session cookie', () => {
       assert.equal(res.status, 401, `${what}: ${res.text}`);
       assert.equal(res.json.code, 'UNAUTHORIZED');
       const st = await request(`${gw.url}/api/auth/status`, { headers: { Cookie: c } });
-      assert.deepEqual(st.json, { authenticated: false }, what);
+      assert.deepEqual(st.json, { authenticated: false, user: null }, what);
     }
   });
 
@@ -436,7 +436,7 @@ describe('the userinfo endpoint', () => {
     assert.equal(res.status, 302, res.text);
     assert.deepEqual(seen.userinfo, [`Bearer ${ACCESS_TOKEN}`]);
     assert.deepEqual((await statusOf(jar)).user,
-      { sub: 'lea.dupont', name: 'Léa (userinfo)', email: 'lea@userinfo.test' });
+      { id: 'lea.dupont', name: 'Léa (userinfo)', email: 'lea@userinfo.test' });
   });
 
   it('is not asked when the ID token has both', async () => {
@@ -451,14 +451,14 @@ describe('the userinfo endpoint', () => {
     userinfo = () => ({ status: 200, body: { sub: 'eve', name: 'Eve', email: 'eve@x.test' } });
     const { res, jar } = await loginWith(bare);
     assert.equal(res.status, 302, res.text);
-    assert.deepEqual((await statusOf(jar)).user, { sub: 'lea.dupont', name: '', email: '' });
+    assert.deepEqual((await statusOf(jar)).user, { id: 'lea.dupont', name: '', email: '' });
   });
 
   it('failing: the login goes on with what the ID token said', async () => {
     userinfo = () => ({ status: 500, body: { error: 'server_error' } });
     const { res, jar } = await loginWith(bare);
     assert.equal(res.status, 302, res.text);
-    assert.deepEqual((await statusOf(jar)).user, { sub: 'lea.dupont', name: '', email: '' });
+    assert.deepEqual((await statusOf(jar)).user, { id: 'lea.dupont', name: '', email: '' });
     assert.ok(gw.logs.some((l) => /userinfo/.test(l?.msg ?? '')), 'the failure is logged');
   });
 });
@@ -474,7 +474,7 @@ describe('refresh and logout against the fake provider', () => {
       method: 'POST', headers: { Cookie: jar.header(), 'X-CSRF-Token': csrf },
     }));
     assert.equal(ok.status, 200, ok.text);
-    assert.equal(ok.json.user.sub, 'lea.dupont');
+    assert.equal(ok.json.user.id, 'lea.dupont');
     // The new cookie holds rt-2: a second refresh sends it.
     mint = (form) => (form.refresh_token === 'rt-2' ? { status: 400, body: { error: 'invalid_grant' } }
       : tokenAnswer(undefined));

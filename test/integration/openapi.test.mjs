@@ -30,6 +30,9 @@ const CONTRACT = [
   'POST /api/auth/logout', 'POST /api/auth/refresh', 'POST /api/video/token',
   'POST /api/video/room/create', 'POST /api/video/room/{roomId}/join',
   'POST /api/video/room/{roomId}/leave', 'GET /api/video/health', 'GET /api/config',
+  'GET /api/metrics/current', 'GET /api/metrics/summary', 'GET /api/metrics/health',
+  'GET /api/metrics/alerts', 'GET /api/metrics/history',
+  'GET /api/metrics/component/{component}',
   'GET /api/channels', 'POST /api/channels', 'GET /api/channels/{id}',
   'DELETE /api/channels/{id}', 'POST /api/channels/{id}/join',
   'POST /api/channels/{id}/leave', 'GET /api/channels/{id}/audio/stats',
@@ -224,8 +227,9 @@ describe('the document', () => {
       const documented = Object.keys(deref(op.responses[res.status]).content ?? {})
         .map((t) => t.split(';')[0].trim());
       assert.ok(documented.includes(media), `${route}: ${media} is documented`);
-      // The Voice Chat app's routes (tag channels) answer in its envelope.
-      const envelope = op.tags.includes('channels');
+      // The Voice Chat app's routes (tags channels, metrics) answer in
+      // its envelope.
+      const envelope = op.tags.some((t) => t === 'channels' || t === 'metrics');
       const shape = doc.components.schemas[envelope ? 'ChannelError' : 'Error'];
       if (res.status >= 400 && media === 'application/json') {
         for (const k of shape.required) assert.ok(k in res.json, `${route}: the error has ${k}`);

@@ -143,6 +143,13 @@ test_dev_defaults(void)
 	is_int(c->room_departure_timeout, 20, "dev: room_departure_timeout");
 	is_int(c->room_max_participants, 0, "dev: room_max_participants");
 	is_int((long long)c->nagent_profiles, 0, "dev: no profiles");
+	is_int(c->metrics_history, 86400, "dev: metrics_history 24 h");
+	is_int(c->metrics_livekit, 1, "dev: metrics_livekit");
+	is_int(c->alert_window, 300, "dev: alert_window");
+	is_int(c->alert_5xx_percent, 5, "dev: alert_5xx_percent");
+	is_int(c->alert_livekit_latency_ms, 1000,
+	    "dev: alert_livekit_latency_ms");
+	is_int(c->alert_ratelimited, 100, "dev: alert_ratelimited");
 	is_int(c->upstream_timeout_ms, 5000, "dev: upstream_timeout_ms");
 	is_int(c->upstream_connect_timeout_ms, 2000,
 	    "dev: upstream_connect_timeout_ms");
@@ -437,6 +444,12 @@ static const struct {
 	  1000000 },
 	{ "header_timeout", "LKGATE_HEADER_TIMEOUT", 1, 3600 },
 	{ "shutdown_grace_ms", "LKGATE_SHUTDOWN_GRACE_MS", 0, 600000 },
+	{ "metrics_history", "LKGATE_METRICS_HISTORY", 60, 86400 },
+	{ "alert_window", "LKGATE_ALERT_WINDOW", 10, 86400 },
+	{ "alert_5xx_percent", "LKGATE_ALERT_5XX_PERCENT", 0, 100 },
+	{ "alert_livekit_latency_ms", "LKGATE_ALERT_LIVEKIT_LATENCY_MS", 1,
+	  60000 },
+	{ "alert_ratelimited", "LKGATE_ALERT_RATELIMITED", 0, 1000000000 },
 };
 
 static void
@@ -987,7 +1000,9 @@ test_foreach(void)
 		"shutdown_grace_ms", "rate_limits", "rate_limit_table_size",
 		"redis_url", "redis_password", "redis_password_file",
 		"redis_timeout_ms",
-		"trusted_proxies", "cors_origins", "log_level",
+		"trusted_proxies", "cors_origins", "metrics_history",
+		"metrics_livekit", "alert_window", "alert_5xx_percent",
+		"alert_livekit_latency_ms", "alert_ratelimited", "log_level",
 	};
 	struct seen s;
 	size_t i;

@@ -44,7 +44,7 @@ test_sign(const struct conf *c)
 {
 	static const char *const attrs[] = { "a", "b", NULL };
 	struct join_request jr = { "room-1", "user-1", "User One", "{}",
-	    NULL };
+	    NULL, NULL };
 	struct lk_claims cl;
 	cJSON *attrobj;
 	int64_t exp;
@@ -99,7 +99,7 @@ static void
 test_answer(struct conf *c)
 {
 	char all[256], *url;
-	struct join_request jr = { "room-1", "user-1", NULL, NULL, NULL };
+	struct join_request jr = { "room-1", "user-1", NULL, NULL, NULL, NULL };
 	size_t i;
 
 	check_answer(c, &jr, "eyJhbGciOiJIUzI1NiJ9.e30.c2ln", NOW + 600,

@@ -167,6 +167,8 @@ test_names(void)
 	    "CreateDispatch");
 	is_str(lk_method_name(LK_UPDATE_PARTICIPANT), "UpdateParticipant",
 	    "UpdateParticipant");
+	is_str(lk_method_name(LK_LIST_DISPATCH), "ListDispatch",
+	    "ListDispatch");
 	is_str(lk_method_name(LK_METHOD_COUNT), "unknown", "out of range");
 	is_str(lk_outcome_string(LK_REFUSED), "LiveKit is unreachable",
 	    "outcome text");

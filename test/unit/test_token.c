@@ -588,6 +588,19 @@ test_sign_livekit(void)
 	    "every video field, in order");
 
 	memset(&c, 0, sizeof(c));
+	c.identity = "bob";
+	c.has_video = 1;
+	c.video.room_join = 1;
+	c.video.can_publish = c.video.can_subscribe = TRI_ABSENT;
+	c.video.can_publish_data = c.video.can_update_own_metadata = TRI_ABSENT;
+	c.room_config = "{\"agents\":[{\"agentName\":\"a\"}],\"tags\":{}}";
+	check_signed(&c, T0, 600, "{\"iss\":\"APIkey\",\"sub\":\"bob\","
+	    "\"nbf\":1700000000,\"exp\":1700000600,\"video\":{"
+	    "\"roomJoin\":true},\"roomConfig\":{\"agents\":[{\"agentName\":"
+	    "\"a\"}],\"tags\":{}}}",
+	    "roomConfig written as given, after video");
+
+	memset(&c, 0, sizeof(c));
 	c.has_video = 1;
 	c.video.room_create = 1;
 	c.video.room_list = 1;
