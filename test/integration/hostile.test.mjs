@@ -197,6 +197,16 @@ function connectFrom(port, localAddress) {
   });
 }
 
+// Polls an unlabelled metric until it equals want (true), or ms pass.
+async function settles(url, name, want, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await metric(url, name) === want) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
 const waitFor = async (cond, ms) => {
   const end = Date.now() + ms;
   while (!cond() && Date.now() < end) await sleep(50);
@@ -331,6 +341,11 @@ describe('slow and greedy clients', () => {
         'the sixth connection from one address was not closed');
       let res = await request(`${g.url}/health`, { agent: false });
       assert.equal(res.status, 200, 'another address is still served');
+      // Count from a known state: the five held open, and the /metrics
+      // request itself (the /health connection closed, which lkgate may
+      // notice a little later on a loaded machine).
+      assert.ok(await settles(g.url, 'open_connections', 6, 5000),
+        'lkgate counts the connections held open');
       for (let i = 0; i < 5; i++) open.push(await connectFrom(g.port, '127.0.0.4'));
       await sleep(100);
       // 10 held open; the 11th and 12th (a request each) fit, a 13th does not.
