@@ -24,17 +24,21 @@
  * webhooks (lkclient_forget_room); a look-up of that room on its way
  * meanwhile is neither kept nor joined.  An answer from the cache is
  * given from the loop, as every other answer.
+ *
+ * This file makes the calls: the methods table, the service tokens, the
+ * Twirp requests, the room cache's rules (what is kept, when it is
+ * renewed, what drops it).  The mapping of answers to an lk_outcome is in
+ * lkclient_map.c and the flights with their waiters in lkclient_share.c;
+ * include/lkclient_internal.h says what they share.
  */
 #include <sys/queue.h>
 
-#include <ctype.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#ifdef __GLIBC__		/* after a libc header: features.h defines it */
+#include <malloc.h>
+#endif
 
 #include <cjson/cJSON.h>
 #include <event2/event.h>
@@ -43,6 +47,7 @@
 #include "json.h"
 #include "lkcache.h"
 #include "lkclient.h"
+#include "lkclient_internal.h"
 #include "lkgate.h"
 #include "log.h"
 #include "token.h"
@@ -53,8 +58,6 @@
 #define LK_TOKEN_REUSE		(LK_TOKEN_TTL * 8 / 10)
 #define LK_PROBE_MAX_RESPONSE	(64 * 1024)
 #define LK_PROBE_TIMEOUT_MS	2000
-#define LK_MSG_MAX		200
-#define LK_FLIGHT_BUCKETS	256		/* power of two */
 #define LK_ROOM_CACHE_ENTRIES	4096
 #define LK_ROOM_CACHE_BYTES	(4 * 1024 * 1024)
 /* The bytes a kept answer is counted for, per byte of its JSON text:
@@ -62,8 +65,6 @@
 #define LK_ROOM_CACHE_FACTOR	2
 #define LK_TRIM_AFTER		(1024 * 1024)	/* answer bytes */
 #define LK_TRIM_DELAY_S		1
-
-enum lk_grant { GRANT_CREATE, GRANT_LIST, GRANT_ADMIN };
 
 static const struct lk_method_info {
 	const char	*service;
@@ -106,62 +107,6 @@ static const char *const outcome_texts[LK_OUTCOME_COUNT] = {
 #undef LK_OUTCOME_LABEL
 #undef LK_OUTCOME_TEXT
 
-
-struct lk_cached_token {
-	char		*jwt;
-	int64_t		 made;		/* wall seconds */
-};
-
-/* A kept answer to a one-room ListRooms, held by the cache and by each
- * answer being given from it. */
-struct lk_room {
-	int		 refs;
-	int		 renewing;	/* a look-up to replace it was started */
-	cJSON		*answer;
-};
-
-/* One request to LiveKit, and the calls waiting for its answer. */
-struct lk_flight {
-	struct lkclient		*lk;
-	struct up_call		*up;
-	const char		*name;		/* method name, static */
-	char			*key;		/* a shared read's; else NULL */
-	int			 probe;
-	int			 answering;	/* its waiters are being told */
-	char			*room;		/* the room a one-room look-up
-						   asks for or a write changes */
-	int			 write;
-	int			 stale;		/* the room changed meanwhile:
-						   its answer is not kept */
-	struct lk_room		*kept;		/* a cache hit's answer */
-	int			 queued;	/* in lk->hits */
-	TAILQ_HEAD(, lk_call)	 waiters;
-	TAILQ_ENTRY(lk_flight)	 entry;		/* in lk->flights */
-	LIST_ENTRY(lk_flight)	 bucket;	/* in lk->shared, while joinable */
-	TAILQ_ENTRY(lk_flight)	 hit_entry;	/* in lk->hits */
-};
-
-struct lk_call {
-	struct lk_flight	*flight;
-	int			 in_done;
-	lk_done_fn		 done;
-	void			*arg;
-	TAILQ_ENTRY(lk_call)	 entry;		/* in flight->waiters */
-};
-
-struct lkclient {
-	struct upstream		*up;
-	const struct conf	*conf;
-	struct lk_cached_token	 cache[GRANT_ADMIN];	/* create, list */
-	TAILQ_HEAD(, lk_flight)	 flights;
-	LIST_HEAD(, lk_flight)	 shared[LK_FLIGHT_BUCKETS];
-	struct lkcache		*rooms;		/* name -> struct lk_room */
-	TAILQ_HEAD(, lk_flight)	 hits;		/* answers to give from it */
-	size_t			 nhits;
-	struct event		*hit_ev;	/* gives them */
-	struct event		*trim;		/* see lk_give_back_memory */
-};
-
 const char *
 lk_method_name(enum lk_method m)
 {
@@ -184,174 +129,6 @@ lk_outcome_name(enum lk_outcome o)
 	if ((unsigned)o >= LK_OUTCOME_COUNT)
 		return "unknown";
 	return lk_outcome_names[o];
-}
-
-/* --- mapping answers (pure) --- */
-
-/*
- * Returns the first line of buf (len bytes, stops at a NUL), trimmed, cut
- * to LK_MSG_MAX bytes on a UTF-8 boundary, with control bytes (and every
- * non-ASCII byte when the text is not UTF-8) made '?'; NULL when empty.
- * The text comes from the network and goes to logs and clients.
- */
-static char *
-lk_text_line(const char *buf, size_t len)
-{
-	const char *e;
-	size_t n, i;
-	char *s;
-
-	while (len > 0 && isspace((unsigned char)*buf)) {
-		buf++;
-		len--;
-	}
-	n = (e = memchr(buf, '\n', len)) != NULL ? (size_t)(e - buf) : len;
-	if ((e = memchr(buf, '\0', n)) != NULL)
-		n = (size_t)(e - buf);
-	while (n > 0 && isspace((unsigned char)buf[n - 1]))
-		n--;
-	if (n > LK_MSG_MAX) {
-		n = LK_MSG_MAX;
-		while (n > 0 && ((unsigned char)buf[n] & 0xc0) == 0x80)
-			n--;
-	}
-	if (n == 0)
-		return NULL;
-	s = xstrndup(buf, n);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			s[i] = '?';
-	if (!json_utf8_valid(s, n))
-		for (i = 0; i < n; i++)
-			if ((unsigned char)s[i] >= 0x80)
-				s[i] = '?';
-	return s;
-}
-
-static char *
-lk_text(const char *s)
-{
-	return s != NULL ? lk_text_line(s, strlen(s)) : NULL;
-}
-
-static enum lk_outcome
-lk_twirp_outcome(const char *code)
-{
-	if (strcmp(code, "not_found") == 0)
-		return LK_NOT_FOUND;
-	if (strcmp(code, "unavailable") == 0)
-		return LK_UNAVAILABLE;
-	if (strcmp(code, "unauthenticated") == 0 ||
-	    strcmp(code, "permission_denied") == 0)
-		return LK_REJECTED;
-	return LK_FAILED;
-}
-
-/* Fills out from a Twirp error object; -1 when j is not one. */
-static int
-lk_map_twirp(const cJSON *j, struct lk_answer *out)
-{
-	const cJSON *code, *msg;
-
-	if (!cJSON_IsObject(j))
-		return -1;
-	code = cJSON_GetObjectItemCaseSensitive(j, "code");
-	if (!cJSON_IsString(code) || code->valuestring == NULL)
-		return -1;
-	out->outcome = lk_twirp_outcome(code->valuestring);
-	if ((out->twirp_code = lk_text(code->valuestring)) == NULL)
-		out->twirp_code = xstrdup("");
-	msg = cJSON_GetObjectItemCaseSensitive(j, "msg");
-	if (cJSON_IsString(msg))
-		out->msg = lk_text(msg->valuestring);
-	return 0;
-}
-
-/* A non-2xx answer that is not Twirp's: LiveKit's middleware or a proxy. */
-static void
-lk_map_plain(long status, const char *ctype, const char *body, size_t len,
-    struct lk_answer *out)
-{
-	if (status == 401 || status == 403)
-		out->outcome = LK_REJECTED;
-	else if (status == 503)
-		out->outcome = LK_UNAVAILABLE;
-	else
-		out->outcome = LK_FAILED;	/* 404 here is a wrong URL */
-	/* Go sniffs text/plain; an HTML page from a proxy says nothing. */
-	if (ctype == NULL || strncasecmp(ctype, "text/plain", 10) == 0)
-		out->msg = lk_text_line(body, len);
-}
-
-void
-lk_map_answer(long status, const char *ctype, const char *body,
-    size_t len, struct lk_answer *out)
-{
-	cJSON *j = NULL;
-
-	memset(out, 0, sizeof(*out));
-	if (body != NULL && len > 0)
-		j = cJSON_ParseWithLength(body, len);
-	if (status >= 200 && status < 300) {
-		if (cJSON_IsObject(j)) {
-			out->outcome = LK_OK;
-			out->body = j;
-			return;
-		}
-		out->outcome = LK_FAILED;
-		out->msg = xstrdup("LiveKit's answer is not a JSON object");
-	} else if (lk_map_twirp(j, out) == -1)
-		lk_map_plain(status, ctype, body != NULL ? body : "",
-		    body != NULL ? len : 0, out);
-	cJSON_Delete(j);
-}
-
-void
-lk_answer_clear(struct lk_answer *a)
-{
-	cJSON_Delete(a->body);
-	free(a->twirp_code);
-	free(a->msg);
-	memset(a, 0, sizeof(*a));
-}
-
-/* A probe answer: 200 is health whatever the body, else unavailable. */
-static void
-lk_map_probe(long status, const char *body, size_t len,
-    struct lk_answer *out)
-{
-	memset(out, 0, sizeof(*out));
-	if (status == 200) {
-		out->outcome = LK_OK;
-		return;
-	}
-	out->outcome = LK_UNAVAILABLE;
-	out->msg = lk_text_line(body, len);
-}
-
-/* A transport result that is not an HTTP answer. */
-static void
-lk_map_transport(const struct up_result *r, struct lk_answer *out)
-{
-	memset(out, 0, sizeof(*out));
-	switch (r->status) {
-	case UP_REFUSED:
-		out->outcome = LK_REFUSED;
-		break;
-	case UP_TIMEOUT:
-		out->outcome = LK_TIMEOUT;
-		break;
-	case UP_TOO_LARGE:
-		out->outcome = LK_FAILED;
-		/* The log line must lead the operator to the option. */
-		out->msg = xstrdup("LiveKit's answer is larger than "
-		    "upstream_max_response_bytes");
-		return;
-	default:
-		out->outcome = LK_FAILED;
-		break;
-	}
-	out->msg = lk_text(r->error);
 }
 
 /* --- tokens --- */
@@ -468,82 +245,10 @@ lk_log_failure(const struct lk_flight *f, const struct lk_result *res)
 	    (const char *)NULL);
 }
 
-static size_t
-lk_bucket(const char *key)
-{
-	uint32_t h = 2166136261u;	/* FNV-1a */
-
-	for (; *key != '\0'; key++)
-		h = (h ^ (unsigned char)*key) * 16777619u;
-	return h & (LK_FLIGHT_BUCKETS - 1);
-}
-
-/* No later call may join f: it is answering or gone. */
-static void
-lk_flight_close(struct lk_flight *f)
-{
-	if (f->key != NULL) {
-		LIST_REMOVE(f, bucket);
-		free(f->key);
-		f->key = NULL;
-	}
-}
-
-static void
-lk_room_unref(void *arg)
-{
-	struct lk_room *kept = arg;
-
-	if (kept != NULL && --kept->refs == 0) {
-		cJSON_Delete(kept->answer);
-		free(kept);
-	}
-}
-
-static void
-lk_flight_free(struct lk_flight *f)
-{
-	lk_flight_close(f);
-	if (f->queued) {
-		TAILQ_REMOVE(&f->lk->hits, f, hit_entry);
-		f->lk->nhits--;
-	}
-	TAILQ_REMOVE(&f->lk->flights, f, entry);
-	lk_room_unref(f->kept);
-	free(f->room);
-	free(f);
-}
-
-/* Tells every waiter, in the order they came; the first is told it is
- * the call's owner (res.shared 0), the others that they shared it. */
-static void
-lk_flight_answer(struct lk_flight *f, struct lk_result *res)
-{
-	struct lk_call *c;
-
-	f->answering = 1;
-	lk_flight_close(f);
-	res->shared = 0;
-	while ((c = TAILQ_FIRST(&f->waiters)) != NULL) {
-		TAILQ_REMOVE(&f->waiters, c, entry);
-		c->in_done = 1;
-		if (c->done != NULL)
-			c->done(c->arg, res);
-		free(c);
-		res->shared = 1;
-	}
-	lk_flight_free(f);
-}
-
 /* --- the room cache --- */
 
-static struct lk_call	*lk_wait(struct lk_flight *, lk_done_fn, void *);
-static struct lk_flight	*lk_flight_new(struct lkclient *, const char *,
-			    char *);
-static struct lk_flight	*lk_flight_find(struct lkclient *, const char *);
-static void		 lk_flight_start(struct lk_flight *,
-			    const struct lk_method_info *, const char *,
-			    const char *);
+static void	lk_flight_start(struct lk_flight *, const struct lk_method_info *,
+		    const char *, const char *);
 
 static uint64_t
 lk_room_ttl(const struct lkclient *lk)
@@ -618,33 +323,6 @@ lk_keep(struct lk_flight *f, struct lk_answer *a, size_t len)
 	return kept;
 }
 
-/* Gives the answers found in the cache, those asked for before this loop
- * turn (one asked for meanwhile waits for the next). */
-static void
-lk_hits_fire(evutil_socket_t fd, short what, void *arg)
-{
-	struct lkclient *lk = arg;
-	struct lk_flight *f;
-	struct lk_result res;
-	size_t n = lk->nhits;
-
-	(void)fd;
-	(void)what;
-	while (n-- > 0 && (f = TAILQ_FIRST(&lk->hits)) != NULL) {
-		TAILQ_REMOVE(&lk->hits, f, hit_entry);
-		f->queued = 0;
-		lk->nhits--;
-		memset(&res, 0, sizeof(res));
-		res.outcome = LK_OK;
-		res.http_status = 200;
-		res.body = f->kept->answer;
-		res.cached = 1;
-		lk_flight_answer(f, &res);
-	}
-	if (lk->nhits > 0)
-		event_active(lk->hit_ev, EV_TIMEOUT, 1);
-}
-
 /*
  * The age from which a kept room still asked for is looked up again: in
  * the second half of its time, so that a slow LiveKit still answers
@@ -687,23 +365,6 @@ lk_refresh(struct lkclient *lk, const struct lk_method_info *mi,
 	free(text);
 }
 
-/* A call answered from the cache: kept, from the loop. */
-static struct lk_call *
-lk_hit(struct lkclient *lk, const char *name, struct lk_room *kept,
-    lk_done_fn done, void *arg)
-{
-	struct lk_flight *f;
-
-	f = lk_flight_new(lk, name, NULL);
-	f->kept = kept;
-	kept->refs++;
-	f->queued = 1;
-	TAILQ_INSERT_TAIL(&lk->hits, f, hit_entry);
-	if (lk->nhits++ == 0)
-		event_active(lk->hit_ev, EV_TIMEOUT, 1);
-	return lk_wait(f, done, arg);
-}
-
 static void
 lk_flight_done(void *arg, const struct up_result *r)
 {
@@ -741,48 +402,6 @@ lk_flight_done(void *arg, const struct up_result *r)
 	lk_answer_clear(&a);
 	if (r->bodylen >= LK_TRIM_AFTER)
 		lk_give_back_memory(lk);
-}
-
-static struct lk_call *
-lk_wait(struct lk_flight *f, lk_done_fn done, void *arg)
-{
-	struct lk_call *c;
-
-	c = xcalloc(1, sizeof(*c));
-	c->flight = f;
-	c->done = done;
-	c->arg = arg;
-	TAILQ_INSERT_TAIL(&f->waiters, c, entry);
-	return c;
-}
-
-/* The joinable flight of key, or NULL. */
-static struct lk_flight *
-lk_flight_find(struct lkclient *lk, const char *key)
-{
-	struct lk_flight *f;
-
-	LIST_FOREACH(f, &lk->shared[lk_bucket(key)], bucket)
-		if (strcmp(f->key, key) == 0)
-			return f;
-	return NULL;
-}
-
-/* A new flight; key (taken) makes it joinable, NULL keeps it alone. */
-static struct lk_flight *
-lk_flight_new(struct lkclient *lk, const char *name, char *key)
-{
-	struct lk_flight *f;
-
-	f = xcalloc(1, sizeof(*f));
-	f->lk = lk;
-	f->name = name;
-	f->key = key;
-	TAILQ_INIT(&f->waiters);
-	TAILQ_INSERT_TAIL(&lk->flights, f, entry);
-	if (key != NULL)
-		LIST_INSERT_HEAD(&lk->shared[lk_bucket(key)], f, bucket);
-	return f;
 }
 
 /* Fails a call from the loop, as every lk_call completes. */

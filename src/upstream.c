@@ -42,7 +42,7 @@
  *       MSG_NOSIGNAL).
  * - [x] Curl's verbose output goes to log_debug through
  *       CURLOPT_DEBUGFUNCTION, only at debug level, headers only, with
- *       Authorization redacted.
+ *       Authorization redacted (upstream_debug.c, which knows no curl).
  */
 #include <sys/queue.h>
 
@@ -51,13 +51,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <curl/curl.h>
 #include <event2/event.h>
 
 #include "log.h"
 #include "upstream.h"
+#include "upstream_internal.h"
 #include "util.h"
 
 /* Below the idle timeout of LiveKit's Go server and of usual balancers. */
@@ -292,46 +292,19 @@ up_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-/* Logs one header line, hiding the value of Authorization. */
-static void
-up_debug_header(const char *dir, const char *line, size_t len)
-{
-	static const char auth[] = "authorization:";
-
-	if (len >= sizeof(auth) - 1 &&
-	    strncasecmp(line, auth, sizeof(auth) - 1) == 0)
-		log_debug("curl %s Authorization: [redacted]", dir);
-	else
-		log_debug("curl %s %.*s", dir, (int)len, line);
-}
-
 /* Curl's verbose text and headers (never bodies) to log_debug. */
 static int
 up_debug_cb(CURL *easy, curl_infotype type, char *data, size_t size,
     void *userp)
 {
-	const char *dir, *p, *end, *nl;
-	size_t len;
-
 	(void)easy;
 	(void)userp;
 	if (type == CURLINFO_TEXT)
-		dir = "*";
+		up_debug_lines("*", data, size);
 	else if (type == CURLINFO_HEADER_OUT)
-		dir = ">";
+		up_debug_lines(">", data, size);
 	else if (type == CURLINFO_HEADER_IN)
-		dir = "<";
-	else
-		return 0;
-	for (p = data, end = data + size; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
-		len = (size_t)(nl - p);
-		if (len > 0 && p[len - 1] == '\r')
-			len--;
-		if (len > 0)
-			up_debug_header(dir, p, len > 1024 ? 1024 : len);
-	}
+		up_debug_lines("<", data, size);
 	return 0;
 }
 

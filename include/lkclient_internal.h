@@ -1,0 +1,116 @@
+/*
+ * lkclient_internal: what the files of the lkclient module share.
+ * Private to the module: only src/lkclient*.c include this; the rest of
+ * lkgate sees lkclient.h.
+ *
+ * The files, each calling only those below it (no call circle; checked
+ * by test/check-includes on the built objects):
+ *
+ *   lkclient.c        the calls: methods, service tokens, Twirp requests,
+ *                     the room cache's rules, lkclient_new/free
+ *   lkclient_share.c  the flights: one request to LiveKit and the calls
+ *                     waiting on it, shared reads found by key, answers
+ *                     given from the loop (cache hits)
+ *   lkclient_map.c    the mapping of LiveKit's answers and transport
+ *                     results to an lk_outcome (pure)
+ *
+ * Ownership: a struct lkclient owns its flights (lk->flights) and its room
+ * cache; a flight owns its key, its room, its waiters (struct lk_call,
+ * freed once told or cancelled) and a reference to its kept answer; a
+ * struct lk_room is freed with its last reference (lk_room_unref).  The
+ * mapping functions fill a struct lk_answer the caller clears with
+ * lk_answer_clear().  Errors: none of these fail; memory exhaustion is
+ * fatal (xcalloc).
+ */
+#ifndef LKGATE_LKCLIENT_INTERNAL_H
+#define LKGATE_LKCLIENT_INTERNAL_H
+
+#include <sys/queue.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+
+#include "lkclient.h"
+#include "upstream.h"
+
+#define LK_FLIGHT_BUCKETS	256		/* power of two */
+
+enum lk_grant { GRANT_CREATE, GRANT_LIST, GRANT_ADMIN };
+
+struct lk_cached_token {
+	char		*jwt;
+	int64_t		 made;		/* wall seconds */
+};
+
+/* A kept answer to a one-room ListRooms, held by the cache and by each
+ * answer being given from it. */
+struct lk_room {
+	int		 refs;
+	int		 renewing;	/* a look-up to replace it was started */
+	cJSON		*answer;
+};
+
+/* One request to LiveKit, and the calls waiting for its answer. */
+struct lk_flight {
+	struct lkclient		*lk;
+	struct up_call		*up;
+	const char		*name;		/* method name, static */
+	char			*key;		/* a shared read's; else NULL */
+	int			 probe;
+	int			 answering;	/* its waiters are being told */
+	char			*room;		/* the room a one-room look-up
+						   asks for or a write changes */
+	int			 write;
+	int			 stale;		/* the room changed meanwhile:
+						   its answer is not kept */
+	struct lk_room		*kept;		/* a cache hit's answer */
+	int			 queued;	/* in lk->hits */
+	TAILQ_HEAD(, lk_call)	 waiters;
+	TAILQ_ENTRY(lk_flight)	 entry;		/* in lk->flights */
+	LIST_ENTRY(lk_flight)	 bucket;	/* in lk->shared, while joinable */
+	TAILQ_ENTRY(lk_flight)	 hit_entry;	/* in lk->hits */
+};
+
+struct lk_call {
+	struct lk_flight	*flight;
+	int			 in_done;
+	lk_done_fn		 done;
+	void			*arg;
+	TAILQ_ENTRY(lk_call)	 entry;		/* in flight->waiters */
+};
+
+struct lkclient {
+	struct upstream		*up;
+	const struct conf	*conf;
+	struct lk_cached_token	 cache[GRANT_ADMIN];	/* create, list */
+	TAILQ_HEAD(, lk_flight)	 flights;
+	LIST_HEAD(, lk_flight)	 shared[LK_FLIGHT_BUCKETS];
+	struct lkcache		*rooms;		/* name -> struct lk_room */
+	TAILQ_HEAD(, lk_flight)	 hits;		/* answers to give from it */
+	size_t			 nhits;
+	struct event		*hit_ev;	/* gives them */
+	struct event		*trim;		/* see lk_give_back_memory */
+};
+
+/* lkclient_share.c: the flights. */
+size_t		 lk_bucket(const char *);
+void		 lk_flight_close(struct lk_flight *);
+void		 lk_room_unref(void *);
+void		 lk_flight_free(struct lk_flight *);
+void		 lk_flight_answer(struct lk_flight *, struct lk_result *);
+struct lk_call	*lk_wait(struct lk_flight *, lk_done_fn, void *);
+struct lk_flight *lk_flight_find(struct lkclient *, const char *);
+struct lk_flight *lk_flight_new(struct lkclient *, const char *, char *);
+void		 lk_hits_fire(evutil_socket_t, short, void *);
+struct lk_call	*lk_hit(struct lkclient *, const char *, struct lk_room *,
+		    lk_done_fn, void *);
+
+/* lkclient_map.c: answers to outcomes (lk_map_answer is in lkclient.h). */
+void		 lk_map_probe(long, const char *, size_t, struct lk_answer *);
+void		 lk_map_transport(const struct up_result *,
+		    struct lk_answer *);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * lkclient_share: the flights of lkclient.  A flight is one request to
+ * LiveKit (or one answer from the room cache) and the calls waiting for
+ * it.  A read in flight is found by its key (lk_flight_find) and joined
+ * (lk_wait): one request to LiveKit, one answer given to every waiter in
+ * the order they came, the first told it owns the call.  A flight stops
+ * being joinable as it answers (lk_flight_close), or when the room it
+ * looks up changes meanwhile.  A cache hit is a flight with no request,
+ * answered from the loop by lk_hits_fire, never from inside lk_call.
+ *
+ * Calls nothing else of lkclient (see lkclient_internal.h).
+ */
+#include <sys/queue.h>
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+#include <event2/event.h>
+
+#include "lkclient.h"
+#include "lkclient_internal.h"
+#include "util.h"
+
+size_t
+lk_bucket(const char *key)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a */
+
+	for (; *key != '\0'; key++)
+		h = (h ^ (unsigned char)*key) * 16777619u;
+	return h & (LK_FLIGHT_BUCKETS - 1);
+}
+
+/* No later call may join f: it is answering or gone. */
+void
+lk_flight_close(struct lk_flight *f)
+{
+	if (f->key != NULL) {
+		LIST_REMOVE(f, bucket);
+		free(f->key);
+		f->key = NULL;
+	}
+}
+
+void
+lk_room_unref(void *arg)
+{
+	struct lk_room *kept = arg;
+
+	if (kept != NULL && --kept->refs == 0) {
+		cJSON_Delete(kept->answer);
+		free(kept);
+	}
+}
+
+void
+lk_flight_free(struct lk_flight *f)
+{
+	lk_flight_close(f);
+	if (f->queued) {
+		TAILQ_REMOVE(&f->lk->hits, f, hit_entry);
+		f->lk->nhits--;
+	}
+	TAILQ_REMOVE(&f->lk->flights, f, entry);
+	lk_room_unref(f->kept);
+	free(f->room);
+	free(f);
+}
+
+/* Tells every waiter, in the order they came; the first is told it is
+ * the call's owner (res.shared 0), the others that they shared it. */
+void
+lk_flight_answer(struct lk_flight *f, struct lk_result *res)
+{
+	struct lk_call *c;
+
+	f->answering = 1;
+	lk_flight_close(f);
+	res->shared = 0;
+	while ((c = TAILQ_FIRST(&f->waiters)) != NULL) {
+		TAILQ_REMOVE(&f->waiters, c, entry);
+		c->in_done = 1;
+		if (c->done != NULL)
+			c->done(c->arg, res);
+		free(c);
+		res->shared = 1;
+	}
+	lk_flight_free(f);
+}
+
+struct lk_call *
+lk_wait(struct lk_flight *f, lk_done_fn done, void *arg)
+{
+	struct lk_call *c;
+
+	c = xcalloc(1, sizeof(*c));
+	c->flight = f;
+	c->done = done;
+	c->arg = arg;
+	TAILQ_INSERT_TAIL(&f->waiters, c, entry);
+	return c;
+}
+
+/* The joinable flight of key, or NULL. */
+struct lk_flight *
+lk_flight_find(struct lkclient *lk, const char *key)
+{
+	struct lk_flight *f;
+
+	LIST_FOREACH(f, &lk->shared[lk_bucket(key)], bucket)
+		if (strcmp(f->key, key) == 0)
+			return f;
+	return NULL;
+}
+
+/* A new flight; key (taken) makes it joinable, NULL keeps it alone. */
+struct lk_flight *
+lk_flight_new(struct lkclient *lk, const char *name, char *key)
+{
+	struct lk_flight *f;
+
+	f = xcalloc(1, sizeof(*f));
+	f->lk = lk;
+	f->name = name;
+	f->key = key;
+	TAILQ_INIT(&f->waiters);
+	TAILQ_INSERT_TAIL(&lk->flights, f, entry);
+	if (key != NULL)
+		LIST_INSERT_HEAD(&lk->shared[lk_bucket(key)], f, bucket);
+	return f;
+}
+
+/* Gives the answers found in the cache, those asked for before this loop
+ * turn (one asked for meanwhile waits for the next). */
+void
+lk_hits_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct lkclient *lk = arg;
+	struct lk_flight *f;
+	struct lk_result res;
+	size_t n = lk->nhits;
+
+	(void)fd;
+	(void)what;
+	while (n-- > 0 && (f = TAILQ_FIRST(&lk->hits)) != NULL) {
+		TAILQ_REMOVE(&lk->hits, f, hit_entry);
+		f->queued = 0;
+		lk->nhits--;
+		memset(&res, 0, sizeof(res));
+		res.outcome = LK_OK;
+		res.http_status = 200;
+		res.body = f->kept->answer;
+		res.cached = 1;
+		lk_flight_answer(f, &res);
+	}
+	if (lk->nhits > 0)
+		event_active(lk->hit_ev, EV_TIMEOUT, 1);
+}
+
+/* A call answered from the cache: kept, from the loop. */
+struct lk_call *
+lk_hit(struct lkclient *lk, const char *name, struct lk_room *kept,
+    lk_done_fn done, void *arg)
+{
+	struct lk_flight *f;
+
+	f = lk_flight_new(lk, name, NULL);
+	f->kept = kept;
+	kept->refs++;
+	f->queued = 1;
+	TAILQ_INSERT_TAIL(&lk->hits, f, hit_entry);
+	if (lk->nhits++ == 0)
+		event_active(lk->hit_ev, EV_TIMEOUT, 1);
+	return lk_wait(f, done, arg);
+}
