@@ -78,6 +78,7 @@ struct conn {
 	struct event		*timer;	/* adopts, then the head deadline */
 	struct ipcount		*ip;	/* its address's count; NULL: exempt */
 	int			 head_armed;
+	int			 admitted;	/* counted in nadmitted */
 	struct conn		*next;	/* hash chain */
 };
 
@@ -94,6 +95,10 @@ struct httpfront {
 	struct evhttp_bound_socket *bound;
 	struct conn		*conns[CONN_BUCKETS];
 	size_t			 nconns;
+	/* Connections let in past the caps.  Not nconns: several accepted
+	 * in one turn are all in nconns before the first is adopted, and the
+	 * cap must refuse the last of them, not the first. */
+	size_t			 nadmitted;
 	struct ipcount		*ips[CONN_BUCKETS];
 	struct event		*accept_timer;	/* resumes accepting */
 	uint64_t		 pause_logged_ms;
@@ -181,6 +186,8 @@ conn_forget(struct conn *c, int bev_alive)
 		    c);
 	if (c->ip != NULL)
 		ip_put(front, c->ip);
+	if (c->admitted)
+		front->nadmitted--;
 	event_free(c->timer);
 	free(c);
 	front->nconns--;
@@ -242,7 +249,8 @@ conn_adopt(struct conn *c, int may_refuse)
 	evhttp_connection_set_closecb(c->evcon, front_conn_closed, c);
 	if (conn_addr(c, addr) == 0)
 		ip = ip_get(front, addr);
-	if (may_refuse && ((long long)front->nconns > conf->max_connections ||
+	if (may_refuse && ((long long)front->nadmitted >=
+	    conf->max_connections ||
 	    (ip != NULL && (long long)ip->n >= conf->max_connections_per_ip))) {
 		if (ip != NULL && ip->n == 0) {	/* made for this one */
 			ip->n = 1;
@@ -256,6 +264,8 @@ conn_adopt(struct conn *c, int may_refuse)
 		ip->n++;
 		c->ip = ip;
 	}
+	front->nadmitted++;
+	c->admitted = 1;
 	if (evbuffer_add_cb(bufferevent_get_input(c->bev), conn_input, c) ==
 	    NULL)
 		fatal("evbuffer_add_cb failed");
