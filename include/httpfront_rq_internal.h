@@ -52,10 +52,16 @@ struct rq_front {
 	int			(*answer_check)(struct rq *, int status,
 				    const char *ctype, const char *data,
 				    size_t len);
+	time_t			 date_sec;	/* date: the Date header then */
+	char			 date[32];
+	struct rq		*spare;		/* finished requests kept for
+						   reuse (rq_front_release) */
+	size_t			 nspare;
 };
 
 struct rq {
 	struct rq_front		*front;
+	struct rq		*next_spare;	/* in front->spare */
 	struct evhttp_request	*req;		/* NULL once the peer is gone */
 	struct evhttp_connection *evcon;
 	struct route_match	 match;		/* gate */
@@ -101,6 +107,8 @@ struct rq {
  * to it and cleared when it is replied to or gone. */
 struct rq	*rq_new(struct rq_front *, struct evhttp_request *,
 		    struct rq **backref);
+/* Frees the finished request objects front keeps for reuse (at exit). */
+void		 rq_front_release(struct rq_front *);
 /* The request's connection closed: the rq ends without a reply. */
 void		 rq_peer_gone(struct rq *);
 /* Removes every header name of the coming reply. */

@@ -627,5 +627,6 @@ httpfront_free(struct httpfront *front)
 			conn_forget(front->conns[i], 0);
 	ratelim_free(front->rqf.rl);
 	jwtcache_free(front->rqf.jwtc);
+	rq_front_release(&front->rqf);
 	free(front);
 }

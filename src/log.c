@@ -39,10 +39,19 @@ static enum log_level log_threshold = LOG_INFO;
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
+/*
+ * A line being built.  Whatever is cut, the line stays valid JSON: a
+ * string value that does not fit keeps what fits and is closed, any other
+ * part that does not fit is taken back to the last whole field, and
+ * LINE_TAIL bytes are always left for the closing quote, the
+ * "truncated" mark and "}\n".
+ */
+#define LINE_TAIL	32
 struct line {
 	char	buf[LOG_LINE_MAX];
 	size_t	len;
-	int	truncated;
+	size_t	whole;		/* the line up to here is whole fields */
+	int	truncated;	/* nothing more is added */
 };
 
 void
@@ -71,22 +80,52 @@ log_level_parse(const char *s, enum log_level *out)
 	return -1;
 }
 
+/* Appends n bytes, or marks the line truncated when they do not fit. */
 static void
-line_putc(struct line *l, char c)
+line_putn(struct line *l, const char *s, size_t n)
 {
-	/* Keep room for the closing "}\n". */
-	if (l->len + 3 >= sizeof(l->buf)) {
+	if (l->truncated || l->len + n > sizeof(l->buf) - LINE_TAIL) {
 		l->truncated = 1;
 		return;
 	}
-	l->buf[l->len++] = c;
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+static void
+line_putc(struct line *l, char c)
+{
+	line_putn(l, &c, 1);
 }
 
 static void
 line_puts(struct line *l, const char *s)
 {
-	while (*s != '\0')
-		line_putc(l, *s++);
+	line_putn(l, s, strlen(s));
+}
+
+/* Marks the end of a whole field. */
+static void
+line_field_done(struct line *l)
+{
+	if (!l->truncated)
+		l->whole = l->len;
+}
+
+/* Appends v in decimal, without printf: this runs for every request. */
+static void
+line_put_int(struct line *l, long long v)
+{
+	char digits[24], *p = digits + sizeof(digits);
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v;
+
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	line_putn(l, p, (size_t)(digits + sizeof(digits) - p));
 }
 
 /*
@@ -128,48 +167,106 @@ line_put_escaped(struct line *l, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
+	char esc[6] = { '\\' };
+	size_t n, room;
 
 	while (*p != '\0') {
+		/* A run of printable ASCII that needs no escape, at once. */
+		for (n = 0; p[n] >= 0x20 && p[n] < 0x7f && p[n] != '"' &&
+		    p[n] != '\\'; n++)
+			;
+		if (n > 0) {
+			/* Plain ASCII may be cut anywhere: keep what fits. */
+			room = sizeof(l->buf) - LINE_TAIL - l->len;
+			if (n > room) {
+				line_putn(l, (const char *)p, room);
+				l->truncated = 1;
+				return;
+			}
+			line_putn(l, (const char *)p, n);
+			if (l->truncated)
+				return;
+			p += n;
+			continue;
+		}
 		if (*p == '"' || *p == '\\') {
-			line_putc(l, '\\');
-			line_putc(l, (char)*p++);
+			esc[1] = (char)*p++;
+			line_putn(l, esc, 2);	/* never half an escape */
 		} else if (*p < 0x20 || *p == 0x7f) {
-			line_puts(l, "\\u00");
-			line_putc(l, hex[*p >> 4]);
-			line_putc(l, hex[*p & 15]);
+			esc[1] = 'u';
+			esc[2] = esc[3] = '0';
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 15];
+			line_putn(l, esc, 6);
 			p++;
 		} else if ((n = utf8_seq_len(p)) == 0) {
 			line_puts(l, "\\ufffd");
 			p++;
-		} else if (l->len + n + 3 >= sizeof(l->buf)) {
-			l->truncated = 1;	/* never half a character */
+		} else {
+			line_putn(l, (const char *)p, n);  /* never half of one */
+			p += n;
+		}
+		if (l->truncated)
 			return;
-		} else
-			while (n-- > 0)
-				line_putc(l, (char)*p++);
 	}
+}
+
+/* Appends s as a JSON string; when it is cut, what fits is kept, closed,
+ * and counts as a whole field. */
+static void
+line_put_string(struct line *l, const char *s)
+{
+	line_putc(l, '"');
+	if (l->truncated)
+		return;
+	line_put_escaped(l, s);
+	l->buf[l->len++] = '"';		/* LINE_TAIL keeps room for it */
+	if (l->truncated)
+		l->whole = l->len;
+}
+
+/*
+ * The timestamp's "YYYY-MM-DDTHH:MM:SS." part changes once a second, so it
+ * is formatted once a second; the milliseconds are put by hand.
+ */
+static void
+line_put_time(struct line *l)
+{
+	static time_t cached_sec = (time_t)-1;
+	static char cached[32];
+	static size_t cached_len;
+	struct timespec now;
+	struct tm tm;
+	long ms;
+	char frac[5];
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (now.tv_sec != cached_sec) {
+		gmtime_r(&now.tv_sec, &tm);
+		cached_len = strftime(cached, sizeof(cached),
+		    "%Y-%m-%dT%H:%M:%S.", &tm);
+		cached_sec = now.tv_sec;
+	}
+	line_putn(l, cached, cached_len);
+	ms = now.tv_nsec / 1000000;
+	frac[0] = (char)('0' + ms / 100);
+	frac[1] = (char)('0' + ms / 10 % 10);
+	frac[2] = (char)('0' + ms % 10);
+	frac[3] = 'Z';
+	line_putn(l, frac, 4);
 }
 
 static void
 line_begin(struct line *l, enum log_level level)
 {
-	char ts[64];
-	struct timespec now;
-	struct tm tm;
-
-	l->len = 0;
+	l->len = l->whole = 0;
 	l->truncated = 0;
-	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
 	line_puts(l, "{\"ts\":\"");
-	line_puts(l, ts);
+	line_put_time(l);
 	line_puts(l, "\",\"level\":\"");
 	line_puts(l, level_names[level]);
 	line_putc(l, '"');
+	line_field_done(l);
 }
 
 /* Where lines go, and those waiting to go. */
@@ -355,8 +452,13 @@ log_dropped(void)
 static void
 line_end(struct line *l)
 {
-	if (l->truncated)
-		line_puts(l, ",\"truncated\":true");
+	static const char mark[] = ",\"truncated\":true";
+
+	if (l->truncated) {
+		l->len = l->whole;
+		memcpy(l->buf + l->len, mark, sizeof(mark) - 1);
+		l->len += sizeof(mark) - 1;
+	}
 	l->buf[l->len++] = '}';
 	l->buf[l->len++] = '\n';
 	out_line(l->buf, l->len);
@@ -376,9 +478,9 @@ log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	line_begin(&l, level);
-	line_puts(&l, ",\"msg\":\"");
-	line_put_escaped(&l, msg);
-	line_putc(&l, '"');
+	line_puts(&l, ",\"msg\":");
+	line_put_string(&l, msg);
+	line_field_done(&l);
 	line_end(&l);
 	errno = saved;
 }
@@ -416,30 +518,26 @@ log_event(enum log_level level, const char *name, ...)
 	struct line l;
 	va_list ap;
 	const char *key, *type, *s;
-	char num[32];
 
 	if (level < log_threshold)
 		return;
 	line_begin(&l, level);
-	line_puts(&l, ",\"event\":\"");
-	line_put_escaped(&l, name);
-	line_putc(&l, '"');
+	line_puts(&l, ",\"event\":");
+	line_put_string(&l, name);
+	line_field_done(&l);
 	va_start(ap, name);
 	while ((key = va_arg(ap, const char *)) != NULL) {
 		type = va_arg(ap, const char *);
 		line_puts(&l, ",\"");
 		line_put_escaped(&l, key);
 		line_puts(&l, "\":");
-		if (type[0] == 'i') {
-			snprintf(num, sizeof(num), "%lld", va_arg(ap, long long));
-			line_puts(&l, num);
-		} else if ((s = va_arg(ap, const char *)) == NULL)
+		if (type[0] == 'i')
+			line_put_int(&l, va_arg(ap, long long));
+		else if ((s = va_arg(ap, const char *)) == NULL)
 			line_puts(&l, "null");
-		else {
-			line_putc(&l, '"');
-			line_put_escaped(&l, s);
-			line_putc(&l, '"');
-		}
+		else
+			line_put_string(&l, s);
+		line_field_done(&l);
 	}
 	va_end(ap);
 	line_end(&l);

@@ -61,6 +61,35 @@ emit_event(void)
 	    (const char *)NULL);
 }
 
+/* A value long enough to be cut, whose bytes near the cut are escapes
+ * and multi-byte characters, so that every cut point is tried. */
+static size_t cut_pad;
+
+static void
+emit_cut_event(void)
+{
+	static char big[5000];
+	size_t i;
+
+	memset(big, 0, sizeof(big));
+	memset(big, 'a', cut_pad);
+	for (i = cut_pad; i + 3 < sizeof(big) - 1; i += 3) {
+		big[i] = "\x01\"\\"[i % 3];
+		big[i + 1] = '\xc3';
+		big[i + 2] = '\xa9';
+	}
+	log_event(LOG_INFO, "access", "id", "s", big, "status", "i",
+	    (long long)-42, "tail", "s", "x", (const char *)NULL);
+}
+
+static void
+emit_ints(void)
+{
+	log_event(LOG_INFO, "n", "min", "i", (long long)-9223372036854775807LL
+	    - 1, "zero", "i", 0LL, "big", "i", 9223372036854775807LL,
+	    (const char *)NULL);
+}
+
 static void
 emit_debug(void)
 {
@@ -115,6 +144,42 @@ main(void)
 	    status == 200, "integer field");
 	ok(cJSON_IsNull(cJSON_GetObjectItem(o, "principal")),
 	    "NULL string field is null");
+	cJSON_Delete(o);
+	free(out);
+
+	for (cut_pad = 3900; cut_pad < 4100; cut_pad++) {
+		enum json_err err;
+		const char *nl;
+
+		out = capture(emit_cut_event);
+		nl = strchr(out, '\n');
+		o = nl != NULL && nl[1] == '\0' ? json_parse_strict(out,
+		    (size_t)(nl - out), 1, &err) : NULL;
+		if (o == NULL || strlen(out) > 4096 ||
+		    !cJSON_IsTrue(cJSON_GetObjectItem(o, "truncated")) ||
+		    json_get_string(o, "id", &s) != JG_OK ||
+		    strncmp(s, "aaaa", 4) != 0) {
+			ok(0, "a value cut at %zu: one valid line, marked, the "
+			    "value's beginning kept: %.80s", cut_pad, out);
+			cJSON_Delete(o);
+			free(out);
+			break;
+		}
+		cJSON_Delete(o);
+		free(out);
+	}
+	ok(cut_pad == 4100, "a value cut at every point of its escapes and "
+	    "characters: one valid JSON line, marked truncated");
+
+	out = capture(emit_ints);
+	o = one_line(out, "integers");
+	ok(o != NULL && strstr(out, "\"min\":-9223372036854775808,") != NULL &&
+	    strstr(out, "\"zero\":0,") != NULL &&
+	    strstr(out, "\"big\":9223372036854775807}") != NULL,
+	    "integers in decimal, the extremes included");
+	ok(o != NULL && json_get_string(o, "ts", &s) == JG_OK &&
+	    strlen(s) == 24 && s[4] == '-' && s[10] == 'T' && s[19] == '.' &&
+	    s[23] == 'Z', "timestamp YYYY-MM-DDTHH:MM:SS.mmmZ");
 	cJSON_Delete(o);
 	free(out);
 
