@@ -39,7 +39,8 @@ cJSON	*jointoken_answer(const struct conf *, const struct join_request *,
 /* The same answer as JSON text, byte for byte what json_print makes of
  * jointoken_answer's tree, but with no tree: the token routes' hot path.
  * Returns it NUL-terminated (caller frees) and its length in *len; takes
- * ownership of token. */
+ * ownership of token, which must be a compact JWS as jointoken_sign makes
+ * (base64url and dots: copied without JSON escaping). */
 char	*jointoken_answer_text(const struct conf *,
 	    const struct join_request *, char *token, int64_t expires_at,
 	    size_t *len);

@@ -96,6 +96,18 @@ quoted_len(const char *s)
 	return json_quote(NULL, s);
 }
 
+/* Appends a compact JWS quoted: base64url segments and dots, which JSON
+ * never escapes, so it is copied as it is. */
+static char *
+put_jws(char *p, const char *jws, size_t n)
+{
+	*p++ = '"';
+	memcpy(p, jws, n);
+	p += n;
+	*p++ = '"';
+	return p;
+}
+
 char *
 jointoken_answer_text(const struct conf *c, const struct join_request *jr,
     char *token, int64_t expires_at, size_t *len)
@@ -104,16 +116,15 @@ jointoken_answer_text(const struct conf *c, const struct join_request *jr,
 	static const char names[] = "{\"token\":,\"url\":,\"room_name\":,"
 	    "\"identity\":,\"expires_at\":,\"server_url\":,"
 	    "\"participant_token\":}";
-	char *text, *p, *tok, *url;
-	size_t toklen, urllen;
+	char *text, *p, *url;
+	size_t toklen = strlen(token), urllen;
 
-	/* The token and the URL appear twice: quoted once, copied once. */
-	text = xmalloc(sizeof(names) + JSON_INT_MAX_LEN + 2 *
-	    quoted_len(token) + 2 * quoted_len(c->livekit_url) +
-	    quoted_len(jr->room) + quoted_len(jr->identity));
+	/* The token and the URL appear twice. */
+	text = xmalloc(sizeof(names) + JSON_INT_MAX_LEN + 2 * (toklen + 2) +
+	    2 * quoted_len(c->livekit_url) + quoted_len(jr->room) +
+	    quoted_len(jr->identity));
 	p = put_lit(text, "{\"token\":");
-	tok = p;
-	p += toklen = json_quote(p, token);
+	p = put_jws(p, token, toklen);
 	p = put_lit(p, ",\"url\":");
 	url = p;
 	p += urllen = json_quote(p, c->livekit_url);
@@ -126,7 +137,7 @@ jointoken_answer_text(const struct conf *c, const struct join_request *jr,
 	p = put_lit(p, ",\"server_url\":");
 	p = (char *)memcpy(p, url, urllen) + urllen;
 	p = put_lit(p, ",\"participant_token\":");
-	p = (char *)memcpy(p, tok, toklen) + toklen;
+	p = put_jws(p, token, toklen);
 	p = put_lit(p, "}");
 	*p = '\0';
 	*len = (size_t)(p - text);
