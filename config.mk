@@ -13,8 +13,8 @@ DEPS		+= $(HIREDIS_SSL)
 ifneq ($(HIREDIS_SSL),)
 CPPFLAGS	+= -DLKGATE_HIREDIS_SSL
 endif
-# Debian's mbedTLS 2.28 ships no .pc file.
-MBEDTLS_LIBS	?= -lmbedcrypto
+# Debian's mbedTLS 2.28 ships no .pc file; TLS needs all three.
+MBEDTLS_LIBS	?= -lmbedtls -lmbedx509 -lmbedcrypto
 
 CC		?= cc
 OPTFLAGS	?= -O2 -g
