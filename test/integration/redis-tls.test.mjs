@@ -2,14 +2,17 @@
 // with TLS only (--port 0), on loopback ports, with a throwaway CA and
 // certificates made by the openssl command in a temporary directory.  Two
 // lkgate instances share one limit; a server certificate that the
-// configured CA did not sign, or that names another server, is refused
-// with the reason logged once and the buckets per instance; mutual TLS
-// with and without a client certificate; a password from a file and a
-// host name; Redis killed and restarted; lkgate -n reading the files.
+// configured CA did not sign, or that names another server, or a server
+// that never answers the handshake, is refused with the reason logged
+// once and the buckets per instance; mutual TLS with and without a client
+// certificate; a password from a file and a host name; Redis killed and
+// restarted; the bridge's socket private, made again, removed at exit;
+// lkgate -n reading the files.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
@@ -20,7 +23,7 @@ const LK_KEY = 'APIredistls';
 const LK_SECRET = 'redis-tls-livekit-secret-of-32-characters';
 const REDIS_TIMEOUT_MS = 300;
 // One admin key per test, so that each test has buckets of its own.
-const KEYS = ['shared', 'rogue', 'name', 'address', 'mutual', 'nocert', 'password', 'killed', 'restarted']
+const KEYS = ['shared', 'rogue', 'name', 'address', 'silent', 'mutual', 'nocert', 'password', 'killed', 'restarted']
   .map((name) => ({ name, key: `${name}-key-0123456789abcdef` }));
 const keyOf = (name) => KEYS.find((k) => k.name === name).key;
 const PASSWORD = 'redis-tls-pass-never-logged-0123';
@@ -258,6 +261,18 @@ describe('rate limits shared on Redis over TLS', () => {
       assert.deepEqual(await tokens([gw, gwA, gw, gwB, gw, gwA], 'name'), [200, 200, 200, 200, 200, 429]);
     } finally {
       assert.equal((await gw.stop())?.code, 0);
+    }
+  });
+
+  it('a server that accepts and never answers the TLS handshake: per instance at once, why logged once', async () => {
+    const silent = net.createServer(() => {});	// holds every connection, says nothing
+    await new Promise((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      // The connect and the handshake get 3/4 of max(redis_timeout_ms, 1 s).
+      await refusedWith(gwEnv(`rediss://127.0.0.1:${silent.address().port}`), 'silent',
+        /TLS: no TLS handshake within 750 ms/);
+    } finally {
+      silent.close();
     }
   });
 
