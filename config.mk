@@ -5,16 +5,9 @@ SYSCONFDIR	?= /etc
 PKG_CONFIG	?= pkg-config
 
 DEPS		 = libevent_core libevent_extra libcurl libcjson uuid hiredis
-# rediss:// needs hiredis 1.0 or newer with its TLS library (hiredis_ssl);
-# Debian 12's hiredis 0.14 has none, and lkgate then refuses rediss://.
-HIREDIS_SSL	:= $(shell $(PKG_CONFIG) --exists hiredis_ssl 2>/dev/null && \
-		   echo hiredis_ssl)
-DEPS		+= $(HIREDIS_SSL)
-ifneq ($(HIREDIS_SSL),)
-CPPFLAGS	+= -DLKGATE_HIREDIS_SSL
-endif
-# Debian's mbedTLS 2.28 ships no .pc file.
-MBEDTLS_LIBS	?= -lmbedcrypto
+# Debian's mbedTLS 2.28 ships no .pc file.  TLS (rediss://, through
+# src/redistls.c, as Debian 12's hiredis 0.14 has no TLS) needs all three.
+MBEDTLS_LIBS	?= -lmbedtls -lmbedx509 -lmbedcrypto
 
 CC		?= cc
 OPTFLAGS	?= -O2 -g

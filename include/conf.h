@@ -121,6 +121,10 @@ struct conf {
 	char		*redis_url;		/* NULL: per-instance buckets */
 	char		*redis_password;	/* NULL: the URL's, if any */
 	long long	 redis_timeout_ms;
+	char		*redis_tls_ca_file;	/* NULL: the system's CAs */
+	char		*redis_tls_cert_file;	/* mutual TLS: with the key */
+	char		*redis_tls_key_file;
+	char		*redis_tls_server_name;	/* NULL: redis_url's host */
 	char		**cors_origins;		/* exact origins, or "*" */
 	size_t		 ncors_origins;
 	struct cidr	*trusted_proxies;	/* whose X-Forwarded-For

@@ -10,7 +10,7 @@
  *   conf_stage.c   staging: the file's syntax and the environment
  *   conf_table.c   the options table, each type's parser, table lookups
  *   conf_files.c   the options that name a file (_FILE secrets, API key
- *                  files, JWKS files)
+ *                  files, JWKS files, Redis's TLS files)
  *   conf_lists.c   parsers of lists, the lookups of conf.h on them
  *   conf_values.c  parsers of single values; text checks and the reading
  *                  of lines that the others share
@@ -119,6 +119,11 @@ int		 conf_parse_api_keys_file(const struct conf_opt *,
 		    struct conf *, const char *, char **);
 int		 conf_parse_jwks_file(const struct conf_opt *, struct conf *,
 		    const char *, char **);
+/* Reads the CA file, the client certificate and key of a rediss://
+ * redis_url whose host is host, and checks the server name: 0, or -1 with
+ * *err set. */
+int		 conf_check_redis_tls(const struct conf *, const char *host,
+		    char **err);
 
 /* conf_values.c */
 int		 conf_echo_len(const char *);

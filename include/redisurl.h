@@ -42,8 +42,4 @@ void		 redisurl_clear(struct redis_url *u);
  * logs; the caller frees it. */
 char		*redisurl_target(const struct redis_url *u);
 
-/* 1 when this build can speak TLS to Redis (rediss://): config.mk
- * defines LKGATE_HIREDIS_SSL when hiredis has its TLS library. */
-int		 redisurl_tls_available(void);
-
 #endif

@@ -8,7 +8,10 @@
  * with EVALSHA; a Redis that forgot it (NOSCRIPT: a restart, SCRIPT
  * FLUSH) gets it again with EVAL.  Everything is non-blocking on the
  * event loop: host names are resolved with evdns, hiredis runs on its
- * libevent adapter.
+ * libevent adapter.  Over TLS (rediss://) hiredis, which cannot speak it,
+ * connects to the bridge of redistls, which relays to Redis through TLS;
+ * a relay that fails (a certificate not accepted) is a connection lost,
+ * logged with the bridge's reason.
  *
  * Every call has a deadline (redis_timeout_ms).  A call that misses it, a
  * lost connection or an error reply marks Redis down: the requests
@@ -43,7 +46,9 @@ typedef void (*rlshared_fn)(void *arg, const struct rl_verdict *v);
 /*
  * Starts connecting to the Redis of conf->redis_url (which conf_load
  * checked) and returns at once; NULL when no Redis is configured.  Reads
- * the URL, password and timeout now: a reload does not change them.
+ * the URL, password, timeout and TLS files now: a reload does not change
+ * them.  fatal() when the TLS bridge cannot be set up (its files gone
+ * since conf_load read them, no directory for its socket).
  */
 struct rlshared	*rlshared_new(struct event_base *, const struct conf *,
 		    struct metrics *);

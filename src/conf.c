@@ -194,34 +194,39 @@ check_oidc(const struct conf *c, char **err)
 	return -1;
 }
 
-/* The URL is parsed again when connecting; here only its errors count. */
+/* The URL is parsed again when connecting; here only its errors count.
+ * rediss:// reads its certificates and key now, so that -n finds what is
+ * wrong with them; the TLS options mean nothing without it. */
 static int
 check_redis(const struct conf *c, char **err)
 {
 	struct redis_url u;
 	char *why = NULL;
+	int r = 0;
 
-	if (c->redis_url == NULL) {
-		if (c->redis_password != NULL) {
-			*err = xstrdup("redis_password needs redis_url");
-			return -1;
-		}
-		return 0;
+	if (c->redis_url == NULL && c->redis_password != NULL) {
+		*err = xstrdup("redis_password needs redis_url");
+		return -1;
 	}
-	if (redisurl_parse(c->redis_url, &u, &why) == -1) {
+	if (c->redis_url == NULL)
+		memset(&u, 0, sizeof(u));
+	else if (redisurl_parse(c->redis_url, &u, &why) == -1) {
 		*err = xasprintf("redis_url: %s", why);
 		free(why);
 		return -1;
 	}
-	if (u.tls && !redisurl_tls_available()) {
-		redisurl_clear(&u);
-		*err = xstrdup("redis_url: rediss:// needs hiredis with TLS "
-		    "(hiredis_ssl, hiredis 1.0 or newer); this lkgate was built "
-		    "without it");
-		return -1;
+	if (u.tls)
+		r = conf_check_redis_tls(c, u.host, err);
+	else if (c->redis_tls_ca_file != NULL ||
+	    c->redis_tls_cert_file != NULL || c->redis_tls_key_file != NULL ||
+	    c->redis_tls_server_name != NULL) {
+		*err = xstrdup("redis_tls_ca_file, redis_tls_cert_file, "
+		    "redis_tls_key_file and redis_tls_server_name need a "
+		    "rediss:// redis_url");
+		r = -1;
 	}
 	redisurl_clear(&u);
-	return 0;
+	return r;
 }
 
 /* The names h_rooms.c gives rooms it names itself. */

@@ -1,6 +1,7 @@
 /*
  * conf_files: the options whose value is a file to read: a _FILE
- * secret, an API key file, a JWKS file of user JWT keys.  Each file is
+ * secret, an API key file, a JWKS file of user JWT keys, the CAs,
+ * certificate and key of Redis over TLS.  Each file is
  * read whole through util_read_file under its ceiling, secrets are wiped
  * once used, and a file holding secrets that others may read is warned
  * about.
@@ -19,6 +20,7 @@
 
 #include "conf.h"
 #include "conf_internal.h"
+#include "crypto_tls.h"
 #include "jwks.h"
 #include "log.h"
 #include "util.h"
@@ -134,4 +136,37 @@ conf_parse_jwks_file(const struct conf_opt *o, struct conf *c, const char *text,
 	c->user_keys = jwks_load_file(text, jwks_skipped, (void *)(uintptr_t)
 	    text, why);
 	return c->user_keys == NULL ? -1 : 0;
+}
+
+int
+conf_check_redis_tls(const struct conf *c, const char *host, char **err)
+{
+	struct crypto_tls_conf *tc;
+	struct crypto_tls *probe;
+	struct stat st;
+	const char *name = c->redis_tls_server_name != NULL ?
+	    c->redis_tls_server_name : host;
+	char *why;
+	int named;
+
+	if ((tc = crypto_tls_conf_new(c->redis_tls_ca_file,
+	    c->redis_tls_cert_file, c->redis_tls_key_file, &why)) == NULL) {
+		*err = xasprintf("redis TLS: %s", why);
+		free(why);
+		return -1;
+	}
+	probe = crypto_tls_new(tc, name, &why);
+	named = probe != NULL;
+	crypto_tls_free(probe);
+	crypto_tls_conf_free(tc);
+	if (!named) {
+		*err = xasprintf("%s: %s", c->redis_tls_server_name != NULL ?
+		    "redis_tls_server_name" : "redis_url", why);
+		free(why);
+		return -1;
+	}
+	if (c->redis_tls_key_file != NULL &&
+	    stat(c->redis_tls_key_file, &st) == 0)
+		warn_readable(c->redis_tls_key_file, &st);
+	return 0;
 }

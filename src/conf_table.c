@@ -22,6 +22,7 @@
 #define SECRET_MAX	4096		/* the LiveKit API secret */
 #define USER_SECRET_MIN	32		/* HS256: 256 bits, RFC 7518 3.2 */
 #define CLAIM_MAX	1024		/* issuer, audience, claim name */
+#define PATH_MAX_LEN	4096		/* a file's path */
 
 static const char *const ws_schemes[] = {
 	"ws://", "wss://", "http://", "https://", NULL
@@ -242,6 +243,24 @@ const struct conf_opt conf_options[] = {
 	  "250", NULL, 10, 10000, NULL, OFF(redis_timeout_ms),
 	  "time allowed for one Redis call, milliseconds; slower: "
 	  "per-instance buckets" },
+	{ "redis_tls_ca_file", "LKGATE_REDIS_TLS_CA_FILE", OPT_TEXT,
+	  OPT_RESTART, NULL, NULL, 1, PATH_MAX_LEN, NULL,
+	  OFF(redis_tls_ca_file),
+	  "CA certificates (PEM) a rediss:// server's certificate must chain "
+	  "to; none: the system's" },
+	{ "redis_tls_cert_file", "LKGATE_REDIS_TLS_CERT_FILE", OPT_TEXT,
+	  OPT_RESTART, NULL, NULL, 1, PATH_MAX_LEN, NULL,
+	  OFF(redis_tls_cert_file),
+	  "client certificate chain (PEM) for a rediss:// server that asks "
+	  "for one" },
+	{ "redis_tls_key_file", "LKGATE_REDIS_TLS_KEY_FILE", OPT_TEXT,
+	  OPT_RESTART, NULL, NULL, 1, PATH_MAX_LEN, NULL,
+	  OFF(redis_tls_key_file),
+	  "unencrypted private key of redis_tls_cert_file (PEM or DER)" },
+	{ "redis_tls_server_name", "LKGATE_REDIS_TLS_SERVER_NAME", OPT_TOKEN,
+	  OPT_RESTART, NULL, NULL, 1, 255, NULL, OFF(redis_tls_server_name),
+	  "name a rediss:// server's certificate must carry, sent as SNI; "
+	  "none: redis_url's host" },
 	{ "trusted_proxies", "LKGATE_TRUSTED_PROXIES", OPT_PROXIES, 0,
 	  NULL, NULL, 0, 0, NULL, OFF(trusted_proxies),
 	  "addresses and CIDR blocks whose X-Forwarded-For is believed" },

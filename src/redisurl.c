@@ -258,13 +258,3 @@ redisurl_target(const struct redis_url *u)
 		return xasprintf("[%s]:%d", u->host, u->port);
 	return xasprintf("%s:%d", u->host, u->port);
 }
-
-int
-redisurl_tls_available(void)
-{
-#ifdef LKGATE_HIREDIS_SSL
-	return 1;
-#else
-	return 0;
-#endif
-}

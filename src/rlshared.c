@@ -22,6 +22,11 @@
  * error reply, the handshake's timeout).  rs->ac is cleared before
  * either, so a late callback of an old context is recognised and
  * ignored.
+ *
+ * rediss://: hiredis connects to the Unix socket of the TLS bridge
+ * (redistls), told first which address to relay the connection to; the
+ * bridge closes a connection it cannot relay, and the reason it gives
+ * replaces "connection lost" in the log.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -39,13 +44,11 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 #include <hiredis/adapters/libevent.h>
-#ifdef LKGATE_HIREDIS_SSL
-#include <hiredis/hiredis_ssl.h>
-#endif
 
 #include "conf.h"
 #include "log.h"
 #include "metrics.h"
+#include "redistls.h"
 #include "redisurl.h"
 #include "rlshared.h"
 #include "util.h"
@@ -139,13 +142,28 @@ struct rlshared {
 	char			 sha[SHA_LEN + 1];
 	TAILQ_HEAD(, rlshared_op) waiting;
 	size_t			 nwaiting;
-#ifdef LKGATE_HIREDIS_SSL
-	redisSSLContext		*ssl;
-#endif
+	struct redistls		*tls;		/* rediss://: the bridge */
 };
 
 static void	rls_down(struct rlshared *, const char *reason, int free_ac);
 static void	rls_confirmed(struct rlshared *);
+
+/* The time a connection has to answer its handshake. */
+static uint64_t
+handshake_ms(const struct rlshared *rs)
+{
+	return rs->timeout_ms > HANDSHAKE_MIN_MS ? rs->timeout_ms :
+	    HANDSHAKE_MIN_MS;
+}
+
+/* Why hiredis lost its connection: over TLS, the bridge may know. */
+static const char *
+lost_reason(const struct rlshared *rs)
+{
+	if (rs->tls != NULL && *redistls_error(rs->tls) != '\0')
+		return redistls_error(rs->tls);
+	return "connection lost";
+}
 
 static void
 arm(struct event *ev, uint64_t ms)
@@ -272,7 +290,7 @@ on_reply(redisAsyncContext *ac, void *r, void *priv)
 		op_fallback(op);
 		if (rs->ac == ac) {
 			rs->ac = NULL;
-			rls_down(rs, "connection lost", 0);
+			rls_down(rs, lost_reason(rs), 0);
 		}
 		return;
 	}
@@ -411,7 +429,7 @@ on_disconnect(const redisAsyncContext *ac, int status)
 	if (rs == NULL || rs->ac != ac)
 		return;
 	rs->ac = NULL;
-	rls_down(rs, "connection lost", 0);
+	rls_down(rs, lost_reason(rs), 0);
 }
 
 /* AUTH, SELECT and SCRIPT LOAD; privdata names the step. */
@@ -427,7 +445,7 @@ on_handshake(redisAsyncContext *ac, void *r, void *priv)
 		return;
 	if (reply == NULL) {
 		rs->ac = NULL;
-		rls_down(rs, "connection lost", 0);
+		rls_down(rs, lost_reason(rs), 0);
 		return;
 	}
 	if (reply->type == REDIS_REPLY_ERROR) {
@@ -472,15 +490,24 @@ send_handshake(struct rlshared *rs)
 	return r == REDIS_OK ? 0 : -1;
 }
 
-/* Opens the connection to ip (NULL: the Unix socket). */
+/* Opens the connection to ip (NULL: the Unix socket); over TLS, to the
+ * bridge, which relays it to ip. */
 static void
 rls_open(struct rlshared *rs, const char *ip)
 {
 	redisAsyncContext *ac;
 	char *why;
 
-	ac = ip != NULL ? redisAsyncConnect(ip, rs->url.port) :
-	    redisAsyncConnectUnix(rs->url.path);
+	if (rs->tls != NULL) {
+		if (redistls_target(rs->tls, ip, rs->url.port) == -1) {
+			rls_down(rs, "resolved to an unusable address", 0);
+			return;
+		}
+		ac = redisAsyncConnectUnix(redistls_path(rs->tls));
+	} else if (ip != NULL)
+		ac = redisAsyncConnect(ip, rs->url.port);
+	else
+		ac = redisAsyncConnectUnix(rs->url.path);
 	if (ac == NULL)
 		fatal("redisAsyncConnect: out of memory");
 	if (ac->err) {
@@ -490,16 +517,6 @@ rls_open(struct rlshared *rs, const char *ip)
 		free(why);
 		return;
 	}
-#ifdef LKGATE_HIREDIS_SSL
-	if (rs->ssl != NULL &&
-	    redisInitiateSSLWithContext(&ac->c, rs->ssl) != REDIS_OK) {
-		why = xasprintf("TLS: %s", ac->c.errstr);
-		redisAsyncFree(ac);
-		rls_down(rs, why, 0);
-		free(why);
-		return;
-	}
-#endif
 	ac->data = rs;
 	if (redisLibeventAttach(ac, rs->base) != REDIS_OK)
 		fatal("redisLibeventAttach failed");
@@ -565,13 +582,11 @@ rls_connect(evutil_socket_t fd, short what, void *arg)
 	struct rlshared *rs = arg;
 	struct evutil_addrinfo hints;
 	struct evdns_getaddrinfo_request *req;
-	uint64_t hs = rs->timeout_ms > HANDSHAKE_MIN_MS ? rs->timeout_ms :
-	    HANDSHAKE_MIN_MS;
 
 	(void)fd;
 	(void)what;
 	rs->state = RLS_CONNECTING;
-	arm(rs->handshake, hs);
+	arm(rs->handshake, handshake_ms(rs));
 	if (rs->url.path != NULL || is_numeric(rs->url.host)) {
 		rls_open(rs, rs->url.path != NULL ? NULL : rs->url.host);
 		return;
@@ -604,22 +619,27 @@ handshake_expired(evutil_socket_t fd, short what, void *arg)
 
 /* --- the API --- */
 
-#ifdef LKGATE_HIREDIS_SSL
+/*
+ * rediss://: the bridge, with the handshake's time less a quarter for the
+ * TCP connect and the TLS handshake, so that a server that does not
+ * answer them is told as such before the whole handshake expires.
+ */
 static void
-rls_tls_setup(struct rlshared *rs)
+rls_tls_setup(struct rlshared *rs, const struct conf *c)
 {
-	redisSSLContextError err = REDIS_SSL_CTX_NONE;
+	struct redistls_params p;
+	char *err;
 
-	if (!rs->url.tls)
-		return;
-	redisInitOpenSSL();
-	rs->ssl = redisCreateSSLContext(NULL, NULL, NULL, NULL,
-	    rs->url.host, &err);
-	if (rs->ssl == NULL)
-		fatal("redis: cannot set up TLS: %s",
-		    redisSSLContextGetError(err));
+	memset(&p, 0, sizeof(p));
+	p.ca_file = c->redis_tls_ca_file;
+	p.cert_file = c->redis_tls_cert_file;
+	p.key_file = c->redis_tls_key_file;
+	p.server_name = c->redis_tls_server_name != NULL ?
+	    c->redis_tls_server_name : rs->url.host;
+	p.timeout_ms = handshake_ms(rs) - handshake_ms(rs) / 4;
+	if ((rs->tls = redistls_new(rs->base, &p, &err)) == NULL)
+		fatal("redis: %s", err);	/* conf_load read the files */
 }
-#endif
 
 struct rlshared *
 rlshared_new(struct event_base *base, const struct conf *c,
@@ -648,9 +668,8 @@ rlshared_new(struct event_base *base, const struct conf *c,
 	rs->max_waiting = (size_t)c->max_inflight;
 	rs->backoff_ms = BACKOFF_MIN_MS;
 	TAILQ_INIT(&rs->waiting);
-#ifdef LKGATE_HIREDIS_SSL
-	rls_tls_setup(rs);
-#endif
+	if (rs->url.tls)
+		rls_tls_setup(rs, c);
 	if (rs->url.host != NULL && !is_numeric(rs->url.host) &&
 	    (rs->dns = evdns_base_new(base,
 	    EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL)
@@ -676,10 +695,7 @@ rlshared_free(struct rlshared *rs)
 	event_free(rs->op_timer);
 	if (rs->dns != NULL)
 		evdns_base_free(rs->dns, 0);
-#ifdef LKGATE_HIREDIS_SSL
-	if (rs->ssl != NULL)
-		redisFreeSSLContext(rs->ssl);
-#endif
+	redistls_free(rs->tls);
 	redisurl_clear(&rs->url);
 	free(rs->target);
 	free(rs);

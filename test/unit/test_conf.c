@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "conf.h"
-#include "redisurl.h"
+#include "crypto_tls.h"
 #include "tap.h"
 #include "util.h"
 
@@ -999,7 +999,8 @@ test_foreach(void)
 		"max_connections", "max_connections_per_ip", "header_timeout",
 		"shutdown_grace_ms", "rate_limits", "rate_limit_table_size",
 		"redis_url", "redis_password", "redis_password_file",
-		"redis_timeout_ms",
+		"redis_timeout_ms", "redis_tls_ca_file", "redis_tls_cert_file",
+		"redis_tls_key_file", "redis_tls_server_name",
 		"trusted_proxies", "cors_origins", "metrics_history",
 		"metrics_livekit", "alert_window", "alert_5xx_percent",
 		"alert_livekit_latency_ms", "alert_ratelimited", "log_level",
@@ -1037,6 +1038,64 @@ test_sample(void)
 		printf("# %s\n", err);
 	conf_free(c);
 	free(err);
+}
+
+/* rediss://: its files read at load, so that -n finds what is wrong; the
+ * TLS options refused without it. */
+static void
+test_redis_tls(void)
+{
+	struct conf *c;
+	char *err = NULL, *text;
+	const char *notpem = write_tmp("not a certificate\n");
+
+	load_fails("redis_url = redis://redis:6379\n"
+	    "redis_tls_server_name = redis.example.com\n", 0, prod_env,
+	    "redis_tls_ca_file, redis_tls_cert_file, redis_tls_key_file and "
+	    "redis_tls_server_name need a rediss:// redis_url",
+	    "a TLS option without rediss://");
+	load_fails("redis_url = unix:/run/redis.sock\n"
+	    "redis_tls_ca_file = /etc/ssl/certs/ca-certificates.crt\n", 0,
+	    prod_env, "redis_tls_ca_file, redis_tls_cert_file, "
+	    "redis_tls_key_file and redis_tls_server_name need a rediss:// "
+	    "redis_url", "a CA file for a Unix socket");
+	load_fails("redis_url = rediss://redis:6380\n"
+	    "redis_tls_ca_file = /nonexistent/ca.pem\n", 0, prod_env,
+	    "redis TLS: /nonexistent/ca.pem: No such file or directory",
+	    "a CA file that is not there");
+	text = xasprintf("redis_url = rediss://redis:6380\n"
+	    "redis_tls_ca_file = %s\n", notpem);
+	c = load(text, 0, prod_env, &err);
+	ok(c == NULL && err != NULL && strncmp(err, "redis TLS: ", 11) == 0 &&
+	    strstr(err, ": no CA certificate could be read (") != NULL,
+	    "a CA file of no certificate: %s", err != NULL ? err : "");
+	conf_free(c);
+	free(text);
+	free(err);
+	err = NULL;
+	if (access(CRYPTO_TLS_SYSTEM_CA, R_OK) != 0) {
+		ok(1, "# SKIP no %s", CRYPTO_TLS_SYSTEM_CA);
+		return;
+	}
+	c = load("redis_url = rediss://:pw@redis.example.com:6380/1\n"
+	    "redis_tls_server_name = redis-1.internal\n", 0, prod_env, &err);
+	ok(c != NULL, "rediss:// with the system's CAs loads: %s",
+	    err != NULL ? err : "");
+	if (c != NULL) {
+		ok(c->redis_tls_ca_file == NULL, "no CA file: the system's");
+		is_str(c->redis_tls_server_name, "redis-1.internal",
+		    "redis_tls_server_name kept");
+	}
+	conf_free(c);
+	free(err);
+	load_fails("redis_url = rediss://redis:6380\n"
+	    "redis_tls_cert_file = /etc/ssl/certs/ca-certificates.crt\n", 0,
+	    prod_env, "redis TLS: a client certificate and its key go "
+	    "together: give both or neither", "a certificate without its key");
+	load_fails("redis_url = rediss://redis:6380\n"
+	    "redis_tls_server_name = bad/name\n", 0, prod_env,
+	    "redis_tls_server_name: \"bad/name\" is neither a host name nor "
+	    "an address", "a server name that is no name");
 }
 
 /* Shared rate limits: the Redis URL checked at load (its errors never
@@ -1081,11 +1140,7 @@ test_redis(void)
 	load_fails("redis_url = redis://h\nredis_timeout_ms = 5\n", 0,
 	    prod_env, "FILE:2: redis_timeout_ms: 5 is too small (10..10000)",
 	    "redis_timeout_ms below its range");
-	if (!redisurl_tls_available())
-		load_fails("redis_url = rediss://redis:6380\n", 0, prod_env,
-		    "redis_url: rediss:// needs hiredis with TLS (hiredis_ssl, "
-		    "hiredis 1.0 or newer); this lkgate was built without it",
-		    "rediss:// without TLS support is refused at load");
+	test_redis_tls();
 }
 
 static void
