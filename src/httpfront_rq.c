@@ -341,7 +341,7 @@ rq_finish(struct rq *rq, int status, const char *ctype, const char *data,
 		metrics_livekit(rq_gate(rq)->metrics, rq->lk_method,
 		    LK_CANCELLED, mono_us() - rq->lk_start_us);
 	if (rq->deadline != NULL)
-		event_free(rq->deadline);
+		event_del(rq->deadline);	/* freed with the rq object */
 	rlshared_cancel(rq->rl_op);
 	rq_hold(rq, NULL, NULL);
 	rq_log_access(rq, status);
@@ -374,8 +374,11 @@ rq_arm_deadline(struct rq *rq, long long ms, void (*fired)(struct rq *))
 	struct timeval tv;
 
 	rq->deadline_fn = fired;
-	rq->deadline = evtimer_new(rq_gate(rq)->base, rq_deadline_fired, rq);
-	if (rq->deadline == NULL)
+	/* The timer is made once per request object and kept with it when
+	 * the object is reused (rq_get_spare). */
+	if (rq->deadline == NULL &&
+	    (rq->deadline = evtimer_new(rq_gate(rq)->base, rq_deadline_fired,
+	    rq)) == NULL)
 		fatal("evtimer_new failed");
 	tv.tv_sec = ms / 1000;
 	tv.tv_usec = (ms % 1000) * 1000;
@@ -476,13 +479,25 @@ static struct rq *
 rq_get_spare(struct rq_front *front)
 {
 	struct rq *rq = front->spare;
+	struct event *deadline;
 
 	if (rq == NULL)
 		return xcalloc(1, sizeof(*rq));
 	front->spare = rq->next_spare;
 	front->nspare--;
+	/* Its timer is not pending and already calls back with this rq. */
+	deadline = rq->deadline;
 	memset(rq, 0, sizeof(*rq));
+	rq->deadline = deadline;
 	return rq;
+}
+
+static void
+rq_free_object(struct rq *rq)
+{
+	if (rq->deadline != NULL)
+		event_free(rq->deadline);
+	free(rq);
 }
 
 static void
@@ -491,7 +506,7 @@ rq_put_spare(struct rq *rq)
 	struct rq_front *front = rq->front;
 
 	if (front->nspare >= RQ_SPARE_MAX) {
-		free(rq);
+		rq_free_object(rq);
 		return;
 	}
 	rq->next_spare = front->spare;
@@ -506,7 +521,7 @@ rq_front_release(struct rq_front *front)
 
 	while ((rq = front->spare) != NULL) {
 		front->spare = rq->next_spare;
-		free(rq);
+		rq_free_object(rq);
 	}
 	front->nspare = 0;
 }
