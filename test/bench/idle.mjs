@@ -3,7 +3,12 @@
 // then holds them idle.  Prints "ready OPEN" once all are idle, and exits
 // on SIGTERM or after --hold-s seconds, whichever comes first; its last
 // line says how many were still open then.
+// The connections come from 127.0.0.1, 127.0.0.2, ... at most
+// --per-address from each (200), so that lkgate's default cap of open
+// connections per client address (max_connections_per_ip, 256) is not
+// what is measured: many clients, each with a few connections, are.
 //   node test/bench/idle.mjs --port P [--count 1000] [--hold-s 20]
+//       [--per-address 200]
 import net from 'node:net';
 import { parseArgs } from 'node:util';
 
@@ -13,18 +18,22 @@ const { values } = parseArgs({
     count: { type: 'string', default: '1000' },
     'hold-s': { type: 'string', default: '20' },
     parallel: { type: 'string', default: '100' },
+    'per-address': { type: 'string', default: '200' },
   },
 });
 const port = Number(values.port);
 const count = Number(values.count);
 const parallel = Number(values.parallel);
+const perAddress = Number(values['per-address']);
+let made = 0;
 const sockets = [];
 let open = 0;
 let failed = 0;
 
 // One connection, one request; resolves once the whole answer is in.
 const openOne = () => new Promise((resolve) => {
-  const s = net.connect({ port, host: '127.0.0.1' });
+  const from = `127.0.0.${1 + Math.floor(made++ / perAddress)}`;
+  const s = net.connect({ port, host: '127.0.0.1', localAddress: from });
   let buf = '';
   let done = false;
   const finish = (ok) => {
