@@ -464,15 +464,15 @@ request_id_is_sane(const char *s)
 }
 
 /*
- * Finished requests are kept (at most RQ_SPARE_MAX) and reused: a request
+ * Finished requests are kept (at most rq_spare_max) and reused: a request
  * object is some 2 KiB, and allocating that much for every request costs
  * malloc a consolidation of its small free chunks each time.  Not under
  * AddressSanitizer, which must see every request's memory freed.
  */
 #if defined(__SANITIZE_ADDRESS__)
-#define RQ_SPARE_MAX	0
+static const size_t rq_spare_max = 0;
 #else
-#define RQ_SPARE_MAX	128
+static const size_t rq_spare_max = 128;
 #endif
 
 static struct rq *
@@ -505,7 +505,7 @@ rq_put_spare(struct rq *rq)
 {
 	struct rq_front *front = rq->front;
 
-	if (front->nspare >= RQ_SPARE_MAX) {
+	if (front->nspare >= rq_spare_max) {
 		rq_free_object(rq);
 		return;
 	}
