@@ -323,6 +323,18 @@ matched_user(struct walk *w, const char *display)
 	return u;
 }
 
+/* The identity of the best match: the one acted on. */
+static const char *
+best_identity(const struct walk *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nhits; i++)
+		if (w->hits[i].rank == w->best)
+			return w->hits[i].identity;
+	return "";
+}
+
 static void
 user_not_found(struct rq *rq, const char *id)
 {
@@ -362,7 +374,7 @@ act_answer(struct rq *rq, struct walk *w)
 	}
 	o = json_new_object();
 	json_add_string(o, "id", w->path);
-	json_add_string(o, "identity", w->hits[0].identity);
+	json_add_string(o, "identity", best_identity(w));
 	json_add_item(o, "removed_from", w->done);
 	w->done = NULL;
 	chan_reply(rq, 200, o);
