@@ -559,7 +559,9 @@ rq_put_spare(struct rq *rq)
 {
 	struct rq_front *front = rq->front;
 
-	if (front->nspare >= RQ_SPARE_MAX) {
+	/* Not nspare >= RQ_SPARE_MAX: with a maximum of 0 (AddressSanitizer)
+	 * that is always true, which -Wtype-limits refuses. */
+	if (front->nspare + 1 > RQ_SPARE_MAX) {
 		free(rq);
 		return;
 	}
