@@ -66,8 +66,9 @@ void		 rq_lk_probe(struct rq *, rq_lk_fn cb);
  */
 typedef void (*rq_lk_each_fn)(struct rq *, size_t tag,
 		    const struct lk_result *);
-void		 rq_lk_call_each(struct rq *, enum lk_method, const char *room,
-		    cJSON *body, rq_lk_each_fn cb, size_t tag);
+void		 rq_lk_call_each(struct rq *, enum lk_method,
+		    const char *room, cJSON *body, rq_lk_each_fn cb,
+		    size_t tag);
 
 /* Adds a header to the coming reply (before any rq_reply_* call). */
 void		 rq_set_header(struct rq *, const char *name, const char *value);
