@@ -16,9 +16,9 @@
  * metrics.  A handler answers with exactly one rq_reply_* call, now or
  * later; after it the rq is gone.  If the client's connection closes or the
  * request deadline fires first, the front answers (or drops) the request
- * itself and cancels any LiveKit call the handler started through
- * rq_lk_call: the handler's callback then never runs, and state attached
- * with rq_hold is freed.
+ * itself and cancels every LiveKit call the handler still has out
+ * (rq_lk_call, rq_lk_call_each): its callbacks then never run, and state
+ * attached with rq_hold is freed.
  */
 #ifndef LKGATE_HTTPFRONT_H
 #define LKGATE_HTTPFRONT_H

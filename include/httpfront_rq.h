@@ -45,11 +45,30 @@ void		*rq_state(const struct rq *);
 
 /* Calls LiveKit on the request's behalf: cb(rq, result) runs once unless
  * the request finishes first, in which case the call is cancelled.  Takes
- * ownership of body. */
+ * ownership of body.  One at a time: a second while one is out is a fatal
+ * error. */
 typedef void (*rq_lk_fn)(struct rq *, const struct lk_result *);
 void		 rq_lk_call(struct rq *, enum lk_method, const char *room,
 		    cJSON *body, rq_lk_fn cb);
 void		 rq_lk_probe(struct rq *, rq_lk_fn cb);
+
+/* The most LiveKit calls one request may have out at once. */
+#define RQ_LK_MAX	8
+
+/*
+ * As rq_lk_call, but several may be out together, up to RQ_LK_MAX (a
+ * fatal error beyond, or while an rq_lk_call is out): cb(rq, tag, result)
+ * runs once for each, in the order LiveKit answers, unless the request
+ * finishes first.  However the request finishes (an answer given from one
+ * of these callbacks, the deadline, the client gone), every call still
+ * out is cancelled then and no callback runs after.  Takes ownership of
+ * body; tag is the caller's, given back.
+ */
+typedef void (*rq_lk_each_fn)(struct rq *, size_t tag,
+		    const struct lk_result *);
+void		 rq_lk_call_each(struct rq *, enum lk_method,
+		    const char *room, cJSON *body, rq_lk_each_fn cb,
+		    size_t tag);
 
 /* Adds a header to the coming reply (before any rq_reply_* call). */
 void		 rq_set_header(struct rq *, const char *name, const char *value);

@@ -8,7 +8,7 @@
  * httpfront) and the connection records; it makes each rq (rq_new) and
  * tells it when its peer is gone (rq_peer_gone).  The request object
  * owns struct rq and everything it points to: the body, the parsed JSON,
- * the held answer, the deadline timer, the LiveKit call and the Redis
+ * the held answer, the deadline timer, the LiveKit calls and the Redis
  * verdict in flight, all released by rq_finish.  The gate owns the
  * policy fields (marked "gate") and writes them; the request object only
  * frees them.  evhttp types appear only as pointers: this header needs no
@@ -60,6 +60,17 @@ struct rq_front {
 	size_t			 nspare;
 };
 
+/* A LiveKit call of a request, in one of its slots (rq->lk). */
+struct rq_lk {
+	struct rq		*rq;
+	struct lk_call		*call;		/* NULL: the slot is free */
+	rq_lk_fn		 cb;		/* rq_lk_call's, or NULL */
+	rq_lk_each_fn		 each;		/* rq_lk_call_each's, or NULL */
+	size_t			 tag;		/* each's */
+	int			 method;	/* enum lk_method; -1: a probe */
+	uint64_t		 start_us;
+};
+
 struct rq {
 	struct rq_front		*front;
 	struct rq		*next_spare;	/* in front->spare */
@@ -73,14 +84,16 @@ struct rq {
 	size_t			 bodylen;
 	cJSON			*json;		/* gate */
 	struct evkeyvalq	*query;		/* parsed on first use */
-	struct lk_call		*call;
-	rq_lk_fn		 lk_cb;
+	struct rq_lk		 lk[RQ_LK_MAX];	/* its LiveKit calls out */
+	size_t			 nlk;		/* slots in use */
+	uint64_t		 lk_busy_us;	/* since nlk went from 0 */
 	struct event		*deadline;
 	void			(*deadline_fn)(struct rq *);
 	void			*state;
 	void			(*state_free)(void *);
 	uint64_t		 t_start_ms;
-	uint64_t		 upstream_ms;
+	uint64_t		 upstream_ms;	/* with a LiveKit call out
+						   (calls at once count once) */
 	int			 finished;
 	struct rq		**backref;	/* the connection's pointer to
 						   it; NULL once replied or gone */
@@ -97,10 +110,8 @@ struct rq {
 	size_t			 held_len;
 	uint32_t		 retry_after;	/* gate: seconds, of a 429 */
 	char			 preflight[128];/* gate: a preflight's methods */
-	int			 lk_method;	/* of call; -1: a probe */
 	int			 envelope;	/* gate: errors in the Voice Chat
 						   app's envelope */
-	uint64_t		 lk_start_us;
 	uint64_t		 t_start_us;
 };
 

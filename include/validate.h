@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include <cjson/cJSON.h>
+
 #define IDENTITY_MAX 128
 #define ROOM_NAME_MAX 128
 /* LiveKit's own limit on room names (max_room_name_length). */
@@ -13,6 +15,12 @@
 
 /* 1-128 bytes of [A-Za-z0-9_.@:-]. */
 int	valid_identity(const char *s);
+/*
+ * 1 when arr is a JSON array whose every member is a string that
+ * valid_identity accepts (an empty array is); 0 for anything else, NULL
+ * and non-arrays included.  Borrows arr.
+ */
+int	valid_identities(const cJSON *arr);
 /* 1-128 bytes of [A-Za-z0-9_.-]. */
 int	valid_room_name(const char *s);
 /*

@@ -33,18 +33,6 @@ chanmeta_clear(struct chanmeta *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* 1 when every member of arr is a valid identity. */
-static int
-all_identities(const cJSON *arr)
-{
-	const cJSON *it;
-
-	cJSON_ArrayForEach(it, arr)
-		if (!cJSON_IsString(it) || !valid_identity(it->valuestring))
-			return 0;
-	return 1;
-}
-
 /* Fills m from the parsed object o; -1 when o is not a channel's. */
 static int
 chanmeta_read(const cJSON *o, struct chanmeta *m)
@@ -61,7 +49,7 @@ chanmeta_read(const cJSON *o, struct chanmeta *m)
 	    !valid_identity(m->created_by) ||
 	    json_get_int(o, "created_at", 0, CREATED_AT_MAX, &at) != JG_OK ||
 	    json_get_array(o, "invited", &m->invited) != JG_OK ||
-	    !all_identities(m->invited) ||
+	    !valid_identities(m->invited) ||
 	    json_get_bool(o, "by_api_key", &m->by_api_key) == JG_WRONG_TYPE)
 		return -1;
 	m->created_at = at;

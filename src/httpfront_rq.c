@@ -4,7 +4,7 @@
  * rq_finish(): a reply, the request deadline, or the connection going
  * away.  rq_finish asks the gate whether the answer may go (answers given
  * before the rate limit ran still take a token), sends it with the CORS
- * headers its Origin earns, cancels the LiveKit call and the Redis
+ * headers its Origin earns, cancels the LiveKit calls and the Redis
  * verdict still in flight, frees what the handler attached, writes the
  * access-log line, counts the request in the metrics and frees the rq.
  * Nothing touches the evhttp request after it was replied to or after its
@@ -133,46 +133,117 @@ rq_state(const struct rq *rq)
 
 /* --- LiveKit calls on behalf of a request --- */
 
+/* A slot's call answered: the slot is freed, then its callback runs (it
+ * may answer, and the rq be gone, when it returns). */
 static void
 rq_lk_done(void *arg, const struct lk_result *res)
 {
-	struct rq *rq = arg;
-	rq_lk_fn cb = rq->lk_cb;
+	struct rq_lk *s = arg;
+	struct rq *rq = s->rq;
+	rq_lk_each_fn each = s->each;
+	rq_lk_fn cb = s->cb;
+	size_t tag = s->tag;
+	uint64_t now = mono_us();
 
-	rq->call = NULL;
-	rq->lk_cb = NULL;
-	rq->upstream_ms += res->elapsed_ms;
 	if (res->cached)
 		metrics_inc(rq_gate(rq)->metrics, MC_LIVEKIT_CACHED);
 	else if (res->shared)
 		metrics_inc(rq_gate(rq)->metrics, MC_LIVEKIT_SHARED);
-	else if (rq->lk_method >= 0)
-		metrics_livekit(rq_gate(rq)->metrics, rq->lk_method,
+	else if (s->method >= 0)
+		metrics_livekit(rq_gate(rq)->metrics, s->method,
 		    (int)res->outcome, (uint64_t)res->elapsed_ms * 1000);
-	cb(rq, res);
+	memset(s, 0, sizeof(*s));
+	if (--rq->nlk == 0)
+		rq->upstream_ms += (now - rq->lk_busy_us) / 1000;
+	if (each != NULL)
+		each(rq, tag, res);
+	else
+		cb(rq, res);
+}
+
+/* Starts a call in a free slot: method -1 is the health probe. */
+static void
+rq_lk_start(struct rq *rq, int method, const char *room, cJSON *body,
+    rq_lk_fn cb, rq_lk_each_fn each, size_t tag)
+{
+	struct rq_lk *s = NULL;
+	size_t i;
+
+	for (i = 0; i < RQ_LK_MAX && s == NULL; i++)
+		if (rq->lk[i].call == NULL)
+			s = &rq->lk[i];
+	if (s == NULL)
+		fatal("request %s: more than %d LiveKit calls at once", rq->id,
+		    RQ_LK_MAX);
+	if (rq->nlk++ == 0)
+		rq->lk_busy_us = mono_us();
+	s->rq = rq;
+	s->cb = cb;
+	s->each = each;
+	s->tag = tag;
+	s->method = method;
+	s->start_us = mono_us();
+	if (method < 0)
+		s->call = lk_probe(rq_gate(rq)->lk, rq_lk_done, s);
+	else
+		s->call = lk_call(rq_gate(rq)->lk, (enum lk_method)method,
+		    room, body, rq_lk_done, s);
 }
 
 void
 rq_lk_call(struct rq *rq, enum lk_method method, const char *room,
     cJSON *body, rq_lk_fn cb)
 {
-	if (rq->call != NULL)
+	if (rq->nlk != 0)
 		fatal("rq_lk_call: request %s already has a call", rq->id);
-	rq->lk_cb = cb;
-	rq->lk_method = (int)method;
-	rq->lk_start_us = mono_us();
-	rq->call = lk_call(rq_gate(rq)->lk, method, room, body, rq_lk_done,
-	    rq);
+	rq_lk_start(rq, (int)method, room, body, cb, NULL, 0);
 }
 
 void
 rq_lk_probe(struct rq *rq, rq_lk_fn cb)
 {
-	if (rq->call != NULL)
+	if (rq->nlk != 0)
 		fatal("rq_lk_probe: request %s already has a call", rq->id);
-	rq->lk_cb = cb;
-	rq->lk_method = -1;
-	rq->call = lk_probe(rq_gate(rq)->lk, rq_lk_done, rq);
+	rq_lk_start(rq, -1, NULL, NULL, cb, NULL, 0);
+}
+
+void
+rq_lk_call_each(struct rq *rq, enum lk_method method, const char *room,
+    cJSON *body, rq_lk_each_fn cb, size_t tag)
+{
+	size_t i;
+
+	for (i = 0; i < RQ_LK_MAX; i++)
+		if (rq->lk[i].call != NULL && rq->lk[i].cb != NULL)
+			fatal("rq_lk_call_each: request %s has an rq_lk_call "
+			    "out", rq->id);
+	rq_lk_start(rq, (int)method, room, body, NULL, cb, tag);
+}
+
+/* Cancels every call still out: no callback of the request runs after.
+ * A call is counted cancelled when the request to LiveKit itself is
+ * abandoned with it, not when others still wait for its answer. */
+static void
+rq_lk_cancel_all(struct rq *rq)
+{
+	struct rq_lk *s;
+	uint64_t now;
+	size_t i;
+
+	if (rq->nlk == 0)
+		return;
+	now = mono_us();
+	for (i = 0; i < RQ_LK_MAX; i++) {
+		s = &rq->lk[i];
+		if (s->call == NULL)
+			continue;
+		if (lk_cancel(s->call) && s->method >= 0)
+			metrics_livekit(rq_gate(rq)->metrics, s->method,
+			    LK_CANCELLED, now - s->start_us);
+		memset(s, 0, sizeof(*s));
+	}
+	rq->nlk = 0;
+	rq->upstream_ms += (now - rq->lk_busy_us) / 1000;
 }
 
 int
@@ -326,6 +397,9 @@ rq_finish(struct rq *rq, int status, const char *ctype, const char *data,
 {
 	if (rq->finished)
 		return;
+	/* The handler has answered (or lost its peer, or its time): none of
+	 * its calls may call it back, even while the answer waits. */
+	rq_lk_cancel_all(rq);
 	/* The gate may take the answer over (a token it still takes). */
 	if (rq->req != NULL && status != 0 &&
 	    rq->front->answer_check != NULL &&
@@ -335,11 +409,6 @@ rq_finish(struct rq *rq, int status, const char *ctype, const char *data,
 	if (rq->req != NULL && status != 0)
 		rq_send(rq, status, ctype, data, len);
 	rq_detach(rq);
-	/* Counted when the LiveKit call itself is abandoned, not when
-	 * others still wait for its answer. */
-	if (lk_cancel(rq->call) && rq->lk_method >= 0)
-		metrics_livekit(rq_gate(rq)->metrics, rq->lk_method,
-		    LK_CANCELLED, mono_us() - rq->lk_start_us);
 	if (rq->deadline != NULL)
 		event_del(rq->deadline);	/* freed with the rq object */
 	rlshared_cancel(rq->rl_op);
@@ -547,7 +616,6 @@ rq_new(struct rq_front *front, struct evhttp_request *req,
 		util_uuid_random(rq->id);
 	front->inflight++;
 	rq->t_start_us = mono_us();
-	rq->lk_method = -1;
 	metrics_gauge_set(front->gate->metrics, MG_INFLIGHT,
 	    (int64_t)front->inflight);
 	rq->backref = backref;

@@ -47,18 +47,6 @@ roommeta_clear(struct roommeta *m)
 	memset(m, 0, sizeof(*m));
 }
 
-/* 1 when every member of arr is a valid identity. */
-static int
-all_identities(const cJSON *arr)
-{
-	const cJSON *it;
-
-	cJSON_ArrayForEach(it, arr)
-		if (!cJSON_IsString(it) || !valid_identity(it->valuestring))
-			return 0;
-	return 1;
-}
-
 /* Fills m from the parsed object o; -1 when o is not gateway metadata. */
 static int
 roommeta_read(const cJSON *o, struct roommeta *m)
@@ -72,7 +60,7 @@ roommeta_read(const cJSON *o, struct roommeta *m)
 	    json_get_string(o, "call_type", &ct) != JG_OK ||
 	    (t = call_type_parse(ct)) == -1 ||
 	    json_get_array(o, "invited", &m->invited) != JG_OK ||
-	    !all_identities(m->invited) ||
+	    !valid_identities(m->invited) ||
 	    json_get_int(o, "created_at", 0, CREATED_AT_MAX, &at) != JG_OK ||
 	    json_get_string(o, "title", &m->title) == JG_WRONG_TYPE ||
 	    json_get_bool(o, "by_api_key", &m->by_api_key) == JG_WRONG_TYPE)

@@ -1,6 +1,7 @@
 /*
- * validate: the contract's character sets for identities and room names,
- * and a check for free text (names, goals) that will end up in tokens,
+ * validate: the contract's character sets for identities (one, or a JSON
+ * list of them: the invited of a room's or a channel's metadata) and room
+ * names, and a check for free text (names, goals) that will end up in tokens,
  * metadata and logs.
  */
 #include <stdio.h>
@@ -32,6 +33,19 @@ int
 valid_identity(const char *s)
 {
 	return only_chars(s, IDENTITY_MAX, "_.@:-");
+}
+
+int
+valid_identities(const cJSON *arr)
+{
+	const cJSON *it;
+
+	if (!cJSON_IsArray(arr))
+		return 0;
+	cJSON_ArrayForEach(it, arr)
+		if (!cJSON_IsString(it) || !valid_identity(it->valuestring))
+			return 0;
+	return 1;
 }
 
 int

@@ -475,11 +475,23 @@ export async function startEmulator({ port = 0, apiKey = 'devkey', apiSecret = '
   };
   clearFaults();
 
-  // A one-shot fault armed by failNext(), as an answer.
-  function takeFault(method) {
-    const queue = faults.next.get(method);
-    const spec = queue?.shift();
-    if (!spec) return null;
+  // The room a Twirp call names, when its body is JSON and names one.
+  function roomOf(call) {
+    try {
+      const room = JSON.parse(call.rawBody)?.room;
+      return typeof room === 'string' ? room : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  // A one-shot fault armed by failNext(), as an answer: the first armed for
+  // the call's method and, when it names one, the call's room.
+  function takeFault(call) {
+    const queue = faults.next.get(call.method) ?? [];
+    const i = queue.findIndex((spec) => spec.room === undefined || spec.room === roomOf(call));
+    if (i === -1) return null;
+    const [spec] = queue.splice(i, 1);
     if (spec.text !== undefined) return text(spec.status ?? 500, spec.text);
     const code = spec.code ?? 'internal';
     return twirpError(new TwirpError(code, spec.msg ?? '', spec.meta), spec.status ?? TWIRP_STATUS[code]);
@@ -512,9 +524,11 @@ export async function startEmulator({ port = 0, apiKey = 'devkey', apiSecret = '
     if (route) {
       call.service = route;
       call.method = call.path.slice(`/twirp/${route}/`.length);
-      if (faults.delayMs) await sleep(faults.delayMs);
+      const delay = typeof faults.delayMs === 'function'
+        ? faults.delayMs(call, roomOf(call)) : faults.delayMs;
+      if (delay) await sleep(delay);
     }
-    const fault = route && takeFault(call.method);
+    const fault = route && takeFault(call);
     if (auth.error) return fault ?? auth.error;
     if (call.path === '/') {
       return faults.healthy ? text(200, 'OK') : text(406, NOT_READY);
@@ -598,8 +612,15 @@ export async function startEmulator({ port = 0, apiKey = 'devkey', apiSecret = '
     get connections() { return connections; },
     /** The calls made to one Twirp method, e.g. callsOf('CreateRoom'). */
     callsOf: (method) => calls.filter((c) => c.method === method),
+    /**
+     * Every Twirp answer waits `ms`; or, given a function (call, room) => ms,
+     * as long as it says for each call (room: the one its JSON body names).
+     */
     setDelay(ms) { faults.delayMs = ms; },
-    /** Next call of `method` answers {status, code, msg} (Twirp JSON) or {text, status}. */
+    /**
+     * Next call of `method` answers {status, code, msg} (Twirp JSON) or
+     * {text, status}; with `room` in the spec, the next call naming that room.
+     */
     failNext(method, spec) {
       if (!faults.next.has(method)) faults.next.set(method, []);
       faults.next.get(method).push(spec);

@@ -348,6 +348,19 @@ describe('faults and connections', () => {
     assert.ok(Date.now() - t0 >= 290);
   });
 
+  test('setDelay takes a delay per call, and failNext a room', async () => {
+    await rooms.createRoom({ name: 'fast' });
+    await rooms.createRoom({ name: 'slow' });
+    emu.setDelay((call, room) => (room === 'slow' ? 300 : 0));
+    emu.failNext('ListParticipants', { room: 'slow', code: 'unavailable', msg: 'slow is down' });
+    const t0 = Date.now();
+    assert.deepEqual(await rooms.listParticipants('fast'), [], 'the fault waits for its room');
+    assert.ok(Date.now() - t0 < 250, 'the other room is not held');
+    await rejectsWith(rooms.listParticipants('slow'), { status: 503, code: 'unavailable', message: 'slow is down' });
+    assert.ok(Date.now() - t0 >= 290, 'slow is held');
+    assert.deepEqual(await rooms.listParticipants('slow'), [], 'once');
+  });
+
   test('hang accepts and never answers', async () => {
     emu.hang(true);
     await assert.rejects(request(`${emu.url}/`, { timeout: 300, agent: false }), /no answer/);

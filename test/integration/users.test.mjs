@@ -385,6 +385,21 @@ describe('users present in channels', () => {
     assert.equal(gj.identity, `guest:${g.user.id}`);
   });
 
+  it('DELETE /api/advanced/users/{uuid}: answers the identity it removed, not a guest of that UUID', async () => {
+    const id = 'c0ffee00-0000-4000-8000-000000000001';
+    const older = await channel('alice', { name: 'A older' });
+    const newer = await channel('alice', { name: 'B newer' });
+    // The guest comes first in the walk (oldest first, then by name); the
+    // exact identity is the one meant.
+    lk.addParticipant(`channel-${older.id}`, { identity: `guest:${id}`, name: 'G' });
+    lk.addParticipant(`channel-${newer.id}`, { identity: id, name: 'Exact' });
+    const j = ok(await api('admin', 'DELETE', `/api/advanced/users/${id}`)).data;
+    assert.equal(j.identity, id);
+    assert.deepEqual(j.removed_from, [newer.id]);
+    assert.ok(lk.rooms.get(`channel-${older.id}`).participants.has(`guest:${id}`), 'the guest stays');
+    assert.ok(!lk.rooms.get(`channel-${newer.id}`).participants.has(id));
+  });
+
   it('LiveKit down: 503 in the envelope', async () => {
     lk.failNext('ListRooms', { status: 503, code: 'unavailable', msg: 'down' });
     failed(await api('alice', 'GET', '/api/advanced/users'), 503, 'UPSTREAM_UNAVAILABLE');

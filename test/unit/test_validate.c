@@ -1,9 +1,13 @@
 /*
  * test_validate: the contract's character sets: names lkgate gives rooms,
  * identities, and the wider rule for names that only identify an existing
- * LiveKit room (any UTF-8 up to 256 bytes, no control character).
+ * LiveKit room (any UTF-8 up to 256 bytes, no control character), and
+ * lists of identities (the invited of a channel's or a room's metadata).
  */
+#include <stdio.h>
 #include <string.h>
+
+#include <cjson/cJSON.h>
 
 #include "tap.h"
 #include "validate.h"
@@ -47,10 +51,55 @@ test_room_ref(void)
 	ok(valid_room_ref(name), "256 bytes of two-byte characters");
 }
 
+/* valid_identities of the JSON text s. */
+static int
+identities(const char *s)
+{
+	cJSON *v;
+	int r;
+
+	if ((v = cJSON_Parse(s)) == NULL) {
+		ok(0, "test JSON %s parses", s);
+		return -1;
+	}
+	r = valid_identities(v);
+	cJSON_Delete(v);
+	return r;
+}
+
+static void
+test_identities(void)
+{
+	static const char *const good[] = { "[]", "[\"bob\"]",
+	    "[\"bob\",\"guest:0b7c\",\"alice@example.com\",\"a_b.c-d\"]" };
+	static const char *const bad[] = { "[\"bob\",\"\"]",
+	    "[\"bob\",\"a b\"]", "[\"bob\",42]", "[null]", "[[\"bob\"]]",
+	    "[{\"id\":\"bob\"}]", "[\"bob\",\"caf\u00e9\"]",
+	    "\"bob\"", "{}", "{\"a\":\"bob\"}", "null", "7" };
+	char long_id[IDENTITY_MAX + 2], text[IDENTITY_MAX + 8];
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ok(identities(good[i]) == 1, "identities: %s", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ok(identities(bad[i]) == 0, "not identities: %s", bad[i]);
+	ok(!valid_identities(NULL), "NULL is no list");
+	/* The bound of one identity holds in a list. */
+	memset(long_id, 'a', sizeof(long_id));
+	long_id[IDENTITY_MAX] = '\0';
+	snprintf(text, sizeof(text), "[\"%s\"]", long_id);
+	ok(identities(text) == 1, "an identity of %d bytes", IDENTITY_MAX);
+	long_id[IDENTITY_MAX] = 'a';
+	long_id[IDENTITY_MAX + 1] = '\0';
+	snprintf(text, sizeof(text), "[\"%s\"]", long_id);
+	ok(identities(text) == 0, "one of %d bytes", IDENTITY_MAX + 1);
+}
+
 int
 main(void)
 {
 	test_room_name();
 	test_room_ref();
+	test_identities();
 	return tap_done();
 }
