@@ -201,10 +201,12 @@ key_cmp(const void *a, const void *b)
 }
 
 /* Returns 1 when the object v has two members with the same name. */
+#define DUP_PAIRWISE_MAX 8	/* keys compared pairwise, not sorted */
+
 static int
 has_dup_member(const cJSON *v)
 {
-	const cJSON *c;
+	const cJSON *c, *d;
 	const char **keys;
 	size_t n = 0, i;
 	int dup = 0;
@@ -213,7 +215,15 @@ has_dup_member(const cJSON *v)
 		n++;
 	if (n < 2)
 		return 0;
-	/* Sorting keeps a body with many keys from costing n^2. */
+	/* A few keys (the usual body) are compared pairwise, with no
+	 * allocation; sorting keeps a body with many from costing n^2. */
+	if (n <= DUP_PAIRWISE_MAX) {
+		for (c = v->child; c != NULL; c = c->next)
+			for (d = c->next; d != NULL; d = d->next)
+				if (strcmp(c->string, d->string) == 0)
+					return 1;
+		return 0;
+	}
 	keys = xcalloc(n, sizeof(*keys));
 	for (c = v->child, i = 0; c != NULL; c = c->next, i++)
 		keys[i] = c->string;

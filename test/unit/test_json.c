@@ -131,6 +131,16 @@ test_dup_keys(void)
 	    JSON_OK, "same key in different objects");
 	is_int(parse("{\"a\":1,\"A\":2,\"a \":3,\"\":4}"), JSON_OK,
 	    "keys differing by case or a byte");
+	/* Past 8 keys they are sorted rather than compared pairwise. */
+	is_int(parse("{\"k\":0,\"b\":1,\"c\":2,\"d\":3,\"e\":4,\"f\":5,"
+	    "\"g\":6,\"h\":7,\"i\":8,\"j\":9,\"k\":10}"), JSON_DUP_KEY,
+	    "duplicate key among 11, first and last");
+	is_int(parse("{\"a\":0,\"b\":1,\"c\":2,\"d\":3,\"e\":4,\"f\":5,"
+	    "\"g\":6,\"h\":7,\"i\":8,\"j\":9,\"k\":10}"), JSON_OK,
+	    "11 different keys");
+	is_int(parse("{\"a\":0,\"b\":1,\"c\":2,\"d\":3,\"e\":4,\"f\":5,"
+	    "\"g\":6,\"a\":7}"), JSON_DUP_KEY,
+	    "duplicate key among 8, first and last");
 }
 
 /* Returns n nested arrays or objects around a 0. */
