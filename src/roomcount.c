@@ -313,7 +313,8 @@ rc_escape_done(struct roomcount *rc)
 static int
 rc_str(struct roomcount *rc, unsigned char c)
 {
-	static const char esc_in[] = "\"\\/bfnrt", esc_out[] = "\"\\/\b\f\n\r\t";
+	static const char esc_in[] = "\"\\/bfnrt";
+	static const char esc_out[] = "\"\\/\b\f\n\r\t";
 	const char *e;
 	int v;
 

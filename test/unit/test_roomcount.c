@@ -110,7 +110,8 @@ same(const struct outcome *a, const struct outcome *b)
 	if (a->rc != b->rc)
 		return 0;
 	if (a->rc == 0)
-		return a->rooms == b->rooms && a->participants == b->participants;
+		return a->rooms == b->rooms &&
+		    a->participants == b->participants;
 	return a->offset == b->offset && strcmp(a->error, b->error) == 0;
 }
 
