@@ -9,12 +9,14 @@
  * understood and reduced to an lk_outcome.  An answer may be at most
  * upstream_max_response_bytes (ListRooms holds every room); a second after
  * the last answer of 1 MiB or more, the memory freed is given back to the
- * system (glibc's malloc_trim).
+ * system (glibc's malloc_trim).  Counting the rooms (lk_count_rooms) reads
+ * the whole list as it arrives and keeps none of it.
  */
 #ifndef LKGATE_LKCLIENT_H
 #define LKGATE_LKCLIENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cjson/cJSON.h>
 
@@ -65,7 +67,10 @@ struct lk_result {
 	const char	*twirp_code;	/* e.g. "not_found"; NULL if none */
 	const char	*msg;		/* LiveKit's or curl's text; may be NULL */
 	const cJSON	*body;		/* LK_OK: the response object, borrowed
-					   for the callback's duration */
+					   for the callback's duration; NULL
+					   for lk_count_rooms */
+	uint64_t	 rooms;		/* lk_count_rooms, LK_OK: the rooms */
+	uint64_t	 participants;	/* and their num_participants summed */
 	unsigned long	 elapsed_ms;
 	int		 shared;	/* 1: the answer of a read another call
 					   started and was told first (count
@@ -102,6 +107,20 @@ void		 lkclient_set_conf(struct lkclient *, const struct conf *);
  */
 struct lk_call	*lk_call(struct lkclient *, enum lk_method, const char *room,
 		    cJSON *body, lk_done_fn done, void *arg);
+
+/*
+ * Counts LiveKit's rooms and their participants: a ListRooms of every
+ * room whose answer is counted as it arrives (roomcount.h) and never held
+ * whole, so that the memory it takes does not grow with the number of
+ * rooms; upstream_max_response_bytes does not bound it (only the time
+ * does: upstream_timeout_ms).  On LK_OK, res.rooms and res.participants
+ * hold the counts (res.body is NULL); an answer that is not a room list
+ * is LK_FAILED.  A count asked for while another is on its way shares it;
+ * counts never share a ListRooms of lk_call, nor its room cache.
+ * Otherwise as lk_call: done runs once from the loop unless lk_cancel()
+ * comes first; never returns NULL.
+ */
+struct lk_call	*lk_count_rooms(struct lkclient *, lk_done_fn done, void *arg);
 
 /* Drops what the room cache keeps of room, and keeps no answer to a
  * look-up of it already on its way: for news that it changed (webhooks). */

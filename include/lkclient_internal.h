@@ -12,15 +12,16 @@
  *                     waiting on it, shared reads found by key, answers
  *                     given from the loop (cache hits)
  *   lkclient_map.c    the mapping of LiveKit's answers and transport
- *                     results to an lk_outcome (pure)
+ *                     results to an lk_outcome (pure), a count's answer
+ *                     judged by its counter
  *
  * Ownership: a struct lkclient owns its flights (lk->flights) and its room
  * cache; a flight owns its key, its room, its waiters (struct lk_call,
- * freed once told or cancelled) and a reference to its kept answer; a
- * struct lk_room is freed with its last reference (lk_room_unref).  The
- * mapping functions fill a struct lk_answer the caller clears with
- * lk_answer_clear().  Errors: none of these fail; memory exhaustion is
- * fatal (xcalloc).
+ * freed once told or cancelled), a reference to its kept answer and, for
+ * a count, its counter (struct roomcount); a struct lk_room is freed with
+ * its last reference (lk_room_unref).  The mapping functions fill a
+ * struct lk_answer the caller clears with lk_answer_clear().  Errors: none
+ * of these fail; memory exhaustion is fatal (xcalloc).
  */
 #ifndef LKGATE_LKCLIENT_INTERNAL_H
 #define LKGATE_LKCLIENT_INTERNAL_H
@@ -34,6 +35,7 @@
 #include <event2/event.h>
 
 #include "lkclient.h"
+#include "roomcount.h"
 #include "upstream.h"
 
 #define LK_FLIGHT_BUCKETS	256		/* power of two */
@@ -67,6 +69,8 @@ struct lk_flight {
 	int			 stale;		/* the room changed meanwhile:
 						   its answer is not kept */
 	struct lk_room		*kept;		/* a cache hit's answer */
+	struct roomcount	*count;		/* lk_count_rooms': the answer
+						   is fed to it as it comes */
 	int			 queued;	/* in lk->hits */
 	TAILQ_HEAD(, lk_call)	 waiters;
 	TAILQ_ENTRY(lk_flight)	 entry;		/* in lk->flights */
@@ -111,6 +115,8 @@ struct lk_call	*lk_hit(struct lkclient *, const char *, struct lk_room *,
 /* lkclient_map.c: answers to outcomes (lk_map_answer is in lkclient.h). */
 void		 lk_map_probe(long, const char *, size_t, struct lk_answer *);
 void		 lk_map_transport(const struct up_result *,
+		    struct lk_answer *);
+void		 lk_map_count(const struct up_result *, struct roomcount *,
 		    struct lk_answer *);
 
 #endif

@@ -2,7 +2,8 @@
  * sampler: every MRING_INTERVAL_S seconds (a libevent timer) records one
  * sample of lkgate's own counters, its RSS and CPU, and LiveKit's room
  * and participant counts into the metrics ring (mring.h).  LiveKit is
- * asked with one ListRooms per sample through lkclient, never waited for:
+ * asked with one ListRooms per sample through lkclient (lk_count_rooms:
+ * the answer is counted as it arrives, never held), never waited for:
  * the sample is written when the answer (or the failure) comes, and a
  * tick that finds the previous ListRooms still on its way skips.  The
  * history is per lkgate instance.

@@ -5,7 +5,9 @@
  * One struct upstream per process: its multi handle is the keep-alive
  * pool.  Every call has a total timeout, a capped response, and completes
  * exactly once: its done callback runs from the event loop (never from
- * inside upstream_start) unless the call is cancelled first.
+ * inside upstream_start) unless the call is cancelled first.  A call may
+ * instead give a 2xx answer's body to a sink piece by piece as it
+ * arrives, for answers too large to hold (struct up_sink).
  */
 #ifndef LKGATE_UPSTREAM_H
 #define LKGATE_UPSTREAM_H
@@ -28,12 +30,32 @@ enum up_status {
 struct up_result {
 	enum up_status	 status;
 	long		 http_status;	/* when UP_OK */
-	const char	*body;		/* NUL-terminated, borrowed */
+	const char	*body;		/* NUL-terminated, borrowed; "" when
+					   streamed */
 	size_t		 bodylen;
+	int		 streamed;	/* 1: the body went to the request's
+					   sink (a 2xx answer) */
 	const char	*content_type;	/* borrowed; NULL when none */
 	const char	*error;		/* curl's text when not UP_OK */
 	unsigned long	 elapsed_ms;
 	int		 retried;	/* 1 when a retry was made */
+};
+
+/*
+ * A reader of a 2xx answer's body, given each piece as it arrives instead
+ * of the body being kept: the memory of such a call does not grow with
+ * the answer.  Both functions run from inside upstream (chunk from curl's
+ * write callback, reset as an attempt starts): they must not start, cancel
+ * or free calls.  arg must live as long as the call.
+ */
+struct up_sink {
+	/* The next len bytes of the body: 0 to go on, -1 to stop the
+	 * transfer (the call then completes with UP_ERROR). */
+	int		(*chunk)(void *arg, const char *data, size_t len);
+	/* An attempt starts (the first, or the retry of an idempotent call
+	 * on a fresh connection): forget the pieces given before. */
+	void		(*reset)(void *arg);
+	void		*arg;
 };
 
 /* Borrowed for the duration of upstream_start() only: it copies. */
@@ -45,8 +67,13 @@ struct up_request {
 	size_t		 bodylen;
 	long		 timeout_ms;	/* total; required, > 0 */
 	long		 connect_timeout_ms;
-	size_t		 max_response;	/* body cap in bytes, > 0 */
+	size_t		 max_response;	/* body cap in bytes, > 0; not for a
+					   body given to sink */
 	int		 idempotent;	/* retry once on a stale connection */
+	const struct up_sink *sink;	/* NULL: the body is kept; else a
+					   2xx answer's body goes to it,
+					   with no cap but timeout_ms (other
+					   answers are kept, capped) */
 };
 
 typedef void (*up_done_fn)(void *arg, const struct up_result *);

@@ -17,6 +17,15 @@
  * sixty starts, sixty token requests for one room make one ListRooms, not
  * sixty.  Writes never share.
  *
+ * Counting the rooms (lk_count_rooms, for the metrics sampler) is a
+ * ListRooms of every room whose answer upstream gives, piece by piece as
+ * it arrives, to a counter (roomcount.h) instead of keeping it: with
+ * 40,000 rooms the answer is tens of MiB, its tree several times that, and
+ * a count needs neither.  A count's flight has a key of its own, which no
+ * lk_call makes, so a count and a listing never ride on each other (one
+ * wants the counts, the other the answer), and it keeps nothing in the
+ * room cache.
+ *
  * The room cache keeps LiveKit's answer to a one-room ListRooms (how a
  * user's join is checked) for room_cache_ms, so that the tokens of a busy
  * room cost one look-up a second rather than one each.  Our own writes to
@@ -50,6 +59,7 @@
 #include "lkclient_internal.h"
 #include "lkgate.h"
 #include "log.h"
+#include "roomcount.h"
 #include "token.h"
 #include "upstream.h"
 #include "util.h"
@@ -65,6 +75,8 @@
 #define LK_ROOM_CACHE_FACTOR	2
 #define LK_TRIM_AFTER		(1024 * 1024)	/* answer bytes */
 #define LK_TRIM_DELAY_S		1
+/* The key of a count's flight: lk_call's keys start with a digit. */
+#define LK_COUNT_KEY		"count rooms"
 
 static const struct lk_method_info {
 	const char	*service;
@@ -374,7 +386,9 @@ lk_flight_done(void *arg, const struct up_result *r)
 	struct lk_answer a;
 	struct lk_result res;
 
-	if (r->status != UP_OK)
+	if (f->count != NULL)
+		lk_map_count(r, f->count, &a);
+	else if (r->status != UP_OK)
 		lk_map_transport(r, &a);
 	else if (f->probe)
 		lk_map_probe(r->http_status, r->body, r->bodylen, &a);
@@ -388,6 +402,10 @@ lk_flight_done(void *arg, const struct up_result *r)
 	res.msg = a.msg;
 	res.body = a.body;
 	res.elapsed_ms = r->elapsed_ms;
+	if (f->count != NULL && res.outcome == LK_OK) {
+		res.rooms = f->count->rooms;
+		res.participants = f->count->participants;
+	}
 	if (res.outcome != LK_OK)
 		lk_log_failure(f, &res);
 	f->up = NULL;
@@ -425,12 +443,31 @@ lk_min(long long a, long long b)
 	return (long)(a < b ? a : b);
 }
 
-/* Starts the Twirp request of method mi with body text on flight f. */
+/* A count's sink: each piece of the answer to its counter. */
+static int
+lk_count_chunk(void *arg, const char *data, size_t len)
+{
+	struct lk_flight *f = arg;
+
+	return roomcount_feed(f->count, data, len);
+}
+
+static void
+lk_count_reset(void *arg)
+{
+	struct lk_flight *f = arg;
+
+	roomcount_init(f->count);
+}
+
+/* Starts the Twirp request of method mi with body text on flight f; a
+ * count's answer goes to its counter. */
 static void
 lk_flight_start(struct lk_flight *f, const struct lk_method_info *mi,
     const char *jwt, const char *text)
 {
 	const struct conf *cf = f->lk->conf;
+	struct up_sink sink = { lk_count_chunk, lk_count_reset, f };
 	struct up_request rq;
 	const char *hdrs[5];
 	char *url, *auth;
@@ -453,6 +490,7 @@ lk_flight_start(struct lk_flight *f, const struct lk_method_info *mi,
 	rq.connect_timeout_ms = (long)cf->upstream_connect_timeout_ms;
 	rq.max_response = (size_t)cf->upstream_max_response_bytes;
 	rq.idempotent = mi->idempotent;
+	rq.sink = f->count != NULL ? &sink : NULL;
 	f->up = upstream_start(f->lk->up, &rq, lk_flight_done, f);
 	lk_forget(auth);
 	free(url);
@@ -524,6 +562,28 @@ lk_call(struct lkclient *lk, enum lk_method m, const char *room,
 	lk_flight_start(f, mi, jwt, text);
 	lk_forget(jwt);
 	free(text);
+	return c;
+}
+
+struct lk_call *
+lk_count_rooms(struct lkclient *lk, lk_done_fn done, void *arg)
+{
+	const struct lk_method_info *mi = &methods[LK_LIST_ROOMS];
+	struct lk_flight *f;
+	struct lk_call *c;
+	char *jwt;
+
+	if ((f = lk_flight_find(lk, LK_COUNT_KEY)) != NULL)
+		return lk_wait(f, done, arg);
+	if ((jwt = lk_token(lk, mi->grant, NULL)) == NULL)
+		return lk_call_fail(lk, mi->name, "cannot sign a service token",
+		    done, arg);
+	f = lk_flight_new(lk, mi->name, xstrdup(LK_COUNT_KEY));
+	f->count = xcalloc(1, sizeof(*f->count));
+	roomcount_init(f->count);
+	c = lk_wait(f, done, arg);
+	lk_flight_start(f, mi, jwt, "{}");
+	lk_forget(jwt);
 	return c;
 }
 

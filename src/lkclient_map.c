@@ -2,7 +2,8 @@
  * lkclient_map: LiveKit's answers reduced to an lk_outcome, with the
  * Twirp error code and a message fit for logs and clients.  Understands
  * Twirp's JSON errors, the plain-text 401s of LiveKit's auth middleware,
- * a proxy's pages, the probe's answer, and upstream's transport results
+ * a proxy's pages, the probe's answer, a count's answer (judged by the
+ * counter it was fed to, roomcount.h), and upstream's transport results
  * (refused, timed out, too large).  Pure: no state, no I/O, so that
  * test_lkclient_map covers it whole.
  *
@@ -18,6 +19,7 @@
 #include "json.h"
 #include "lkclient.h"
 #include "lkclient_internal.h"
+#include "roomcount.h"
 #include "upstream.h"
 #include "util.h"
 
@@ -187,4 +189,38 @@ lk_map_transport(const struct up_result *r, struct lk_answer *out)
 		break;
 	}
 	out->msg = lk_text(r->error);
+}
+
+/*
+ * A count's answer (lk_count_rooms): a 2xx body is judged by rc, which was
+ * fed it as it came (r->streamed) or is fed it here (upstream kept it);
+ * other answers as lk_map_answer, transport results as lk_map_transport,
+ * but for a transfer stopped because rc found the answer malformed.
+ */
+void
+lk_map_count(const struct up_result *r, struct roomcount *rc,
+    struct lk_answer *out)
+{
+	if (r->status != UP_OK && rc->error == NULL) {
+		lk_map_transport(r, out);
+		return;
+	}
+	if (r->status == UP_OK && (r->http_status < 200 ||
+	    r->http_status >= 300)) {
+		lk_map_answer(r->http_status, r->content_type, r->body,
+		    r->bodylen, out);
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	if (r->status == UP_OK && !r->streamed) {
+		roomcount_init(rc);
+		(void)roomcount_feed(rc, r->body, r->bodylen);
+	}
+	if (r->status == UP_OK && roomcount_end(rc) == 0) {
+		out->outcome = LK_OK;
+		return;
+	}
+	out->outcome = LK_FAILED;
+	out->msg = xasprintf("LiveKit's answer is not a room list: %s at "
+	    "byte %llu", rc->error, (unsigned long long)rc->offset);
 }

@@ -66,6 +66,7 @@ lk_flight_free(struct lk_flight *f)
 	TAILQ_REMOVE(&f->lk->flights, f, entry);
 	lk_room_unref(f->kept);
 	free(f->room);
+	free(f->count);
 	free(f);
 }
 

@@ -1,8 +1,10 @@
 /*
  * sampler: the metrics ring's writer (see sampler.h).  The LiveKit counts
  * come from ListRooms with no names (every room: its num_participants
- * summed), counted in lkgate_livekit_calls_total like any other call.
- * RSS and CPU time are procstat's.
+ * summed), counted as the answer arrives (lk_count_rooms: never held, so
+ * a LiveKit with many rooms costs no memory peak), and counted in
+ * lkgate_livekit_calls_total like any other call.  RSS and CPU time are
+ * procstat's.
  */
 #include <sys/time.h>
 
@@ -12,7 +14,6 @@
 #include <event2/event.h>
 
 #include "conf.h"
-#include "json.h"
 #include "lkclient.h"
 #include "lkgate.h"
 #include "log.h"
@@ -59,24 +60,14 @@ cpu_permille(struct sampler *sp, const struct procstat *ps)
 	return per > UINT16_MAX ? UINT16_MAX : (uint16_t)per;
 }
 
-/* Rooms and their participants from a ListRooms answer. */
-static void
-count_rooms(const cJSON *answer, struct msample *s)
+static uint32_t
+clamp32(uint64_t n)
 {
-	const cJSON *rooms = NULL, *r;
-	long long n;
-
-	json_get_array(answer, "rooms", &rooms);
-	cJSON_ArrayForEach(r, rooms) {
-		s->rooms++;
-		if (json_get_int(r, "num_participants", 0, UINT32_MAX, &n) ==
-		    JG_OK)
-			s->participants += (uint32_t)n;
-	}
+	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
-/* Records a sample; res is the ListRooms answer, NULL when LiveKit was
- * not asked. */
+/* Records a sample; res is the count's result, NULL when LiveKit was not
+ * asked. */
 static void
 record(struct sampler *sp, const struct lk_result *res)
 {
@@ -96,8 +87,10 @@ record(struct sampler *sp, const struct lk_result *res)
 	else {
 		s.lk_up = res->outcome == LK_OK ? MS_LK_UP : MS_LK_DOWN;
 		s.lk_latency_ms = (uint32_t)res->elapsed_ms;
-		if (s.lk_up == MS_LK_UP)
-			count_rooms(res->body, &s);
+		if (s.lk_up == MS_LK_UP) {
+			s.rooms = clamp32(res->rooms);
+			s.participants = clamp32(res->participants);
+		}
 	}
 	procstat_read(&ps);
 	s.rss_kb = rss_kb(&ps);
@@ -136,7 +129,7 @@ tick(evutil_socket_t fd, short what, void *arg)
 		record(sp, NULL);
 		return;
 	}
-	sp->call = lk_call(sp->g->lk, LK_LIST_ROOMS, NULL, NULL, listed, sp);
+	sp->call = lk_count_rooms(sp->g->lk, listed, sp);
 }
 
 struct sampler *

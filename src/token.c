@@ -51,8 +51,8 @@ static const char *const token_err_strings[] = {
 	[TOKEN_BAD_ISSUER] = "token issuer is not accepted",
 	[TOKEN_BAD_AUDIENCE] = "token audience is not accepted",
 	[TOKEN_BAD_HASH] = "body does not match the token's hash",
-	[TOKEN_KID_REQUIRED] = "token names no key (kid) and several keys "
-	    "could have signed it",
+	[TOKEN_KID_REQUIRED] =
+	    "token names no key (kid) and several keys could have signed it",
 };
 
 const char *

@@ -14,6 +14,12 @@
  * A call is in exactly one of two lists: up->running (its easy handle is
  * in the multi) or up->done_q (result ready, callback not yet run).
  *
+ * A call with a sink learns each response's status from its status line
+ * (our header callback parses it: no curl_easy_getinfo inside curl's
+ * callbacks); the body of a 2xx response goes to the sink as curl hands
+ * it over, any other is kept and capped as usual.  Each attempt resets
+ * the sink, so a retry never feeds it the same bytes twice.
+ *
  * Pitfall checklist (c-daemon-guide.md, section D):
  * - [x] No curl_* call inside the socket, timer, write or debug callbacks.
  *       Debian's 7.88.1 returns CURLM_RECURSIVE_API_CALL, and a zero
@@ -36,8 +42,9 @@
  *       is retried once, on a fresh connection, within its time budget.
  * - [x] An integration test restarts the fake LiveKit between two calls
  *       (test/integration/faults.test.mjs).
- * - [x] Response body is capped; request body is owned for the transfer's
- *       life; the header slist is freed after cleanup.
+ * - [x] Response body is capped (or given to a sink, never kept);
+ *       request body is owned for the transfer's life; the header slist
+ *       is freed after cleanup.
  * - [x] SIGPIPE is ignored (in main.c: libevent 2.1 writes without
  *       MSG_NOSIGNAL).
  * - [x] Curl's verbose output goes to log_debug through
@@ -92,6 +99,10 @@ struct up_call {
 	int			 idempotent;
 	int			 retried;
 	int			 too_large;
+	struct up_sink		 sink;		/* copied; chunk NULL: none */
+	long			 line_status;	/* the attempt's last status
+						   line, 0 before one */
+	int			 sink_stopped;	/* sink.chunk said -1 */
 	uint64_t		 t_start;
 	char			*resp;		/* capped response body */
 	size_t			 resplen;
@@ -268,12 +279,46 @@ up_timer_fire(evutil_socket_t fd, short what, void *arg)
 
 /* --- easy handle callbacks --- */
 
+/* 1 when the body now arriving goes to the call's sink. */
+static int
+up_sinking(const struct up_call *c)
+{
+	return c->sink.chunk != NULL && c->line_status >= 200 &&
+	    c->line_status < 300;
+}
+
+/* Every response's header lines (interim ones too), for a call with a
+ * sink: the status of "HTTP/1.1 200 OK" or "HTTP/2 200" is kept. */
+static size_t
+up_header_cb(char *buf, size_t size, size_t nitems, void *userdata)
+{
+	struct up_call *c = userdata;
+	size_t n = size * nitems, i;
+	long st = 0;
+
+	if (n < 5 || memcmp(buf, "HTTP/", 5) != 0)
+		return n;
+	for (i = 5; i < n && buf[i] != ' '; i++)
+		;
+	for (i++; i < n && buf[i] >= '0' && buf[i] <= '9' && st < 1000; i++)
+		st = st * 10 + (buf[i] - '0');
+	c->line_status = st;
+	return n;
+}
+
 static size_t
 up_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct up_call *c = userdata;
 	size_t n = size * nmemb;
 
+	if (up_sinking(c)) {
+		if (c->sink.chunk(c->sink.arg, ptr, n) == -1) {
+			c->sink_stopped = 1;
+			return 0;	/* curl aborts with CURLE_WRITE_ERROR */
+		}
+		return n;
+	}
 	if (n > c->max_response - c->resplen) {
 		c->too_large = 1;
 		return 0;	/* curl aborts with CURLE_WRITE_ERROR */
@@ -369,6 +414,11 @@ up_easy_setup(struct up_call *c, CURL *h, long timeout)
 	    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT,
 	    c->retried ? 1L : 0L) != CURLE_OK)
 		return -1;
+	if (c->sink.chunk != NULL &&
+	    (curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, up_header_cb) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_HEADERDATA, c) != CURLE_OK))
+		return -1;
 	if (up_easy_setup_http(c, h) == -1 || up_easy_setup_debug(h) == -1)
 		return -1;
 	return 0;
@@ -383,6 +433,10 @@ up_call_launch(struct up_call *c, long timeout)
 	c->errbuf[0] = '\0';
 	c->resplen = 0;
 	c->too_large = 0;
+	c->line_status = 0;
+	c->sink_stopped = 0;
+	if (c->sink.reset != NULL)
+		c->sink.reset(c->sink.arg);
 	if ((c->easy = curl_easy_init()) == NULL) {
 		up_seterr(c, "cannot create a curl handle");
 		return -1;
@@ -496,7 +550,9 @@ up_call_harvest(struct up_call *c, CURLcode rc)
 		    CURLE_OK && ct != NULL)
 			c->content_type = xstrdup(ct);
 	}
-	if (rc != CURLE_OK && c->errbuf[0] == '\0')
+	if (rc != CURLE_OK && c->sink_stopped)
+		up_seterr(c, "the reader of the answer stopped it");
+	else if (rc != CURLE_OK && c->errbuf[0] == '\0')
 		up_seterr(c, curl_easy_strerror(rc));
 }
 
@@ -570,6 +626,7 @@ up_done_fire(evutil_socket_t fd, short what, void *arg)
 		res.http_status = c->status == UP_OK ? c->http_status : 0;
 		res.body = c->resp != NULL ? c->resp : "";
 		res.bodylen = c->resplen;
+		res.streamed = c->status == UP_OK && up_sinking(c);
 		res.content_type = c->content_type;
 		res.error = c->status == UP_OK ? NULL : c->errbuf;
 		res.elapsed_ms = (unsigned long)(util_mono_ms() - c->t_start);
@@ -604,6 +661,8 @@ up_call_fill(struct up_call *c, const struct up_request *rq)
 	c->connect_timeout_ms = rq->connect_timeout_ms;
 	c->max_response = rq->max_response;
 	c->idempotent = rq->idempotent;
+	if (rq->sink != NULL && rq->sink->chunk != NULL)
+		c->sink = *rq->sink;
 	/* No "Expect: 100-continue" round trip on larger bodies. */
 	if ((c->hdrs = curl_slist_append(NULL, "Expect:")) == NULL)
 		goto nomem;

@@ -1,13 +1,17 @@
 /*
  * test_lkclient_map: lk_map_answer(), how LiveKit's answers (Twirp JSON
  * errors, the auth middleware's plain text, proxies' pages) become an
- * lk_outcome, a Twirp code and a message; plus the name tables.
+ * lk_outcome, a Twirp code and a message; lk_map_count(), how a count's
+ * answer is judged by its counter; plus the name tables.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "lkclient.h"
+#include "lkclient_internal.h"
+#include "roomcount.h"
 #include "tap.h"
+#include "upstream.h"
 
 #define JSON	"application/json"
 #define TEXT	"text/plain; charset=utf-8"
@@ -177,6 +181,85 @@ test_names(void)
 	    "every outcome has a text");
 }
 
+/* A count's result r, the counter fed first (when streamed) with fed. */
+static void
+count(const char *name, struct up_result *r, const char *fed,
+    enum lk_outcome want, const char *msg, long long rooms)
+{
+	struct roomcount rc;
+	struct lk_answer a;
+	char label[160];
+
+	roomcount_init(&rc);
+	if (fed != NULL)
+		(void)roomcount_feed(&rc, fed, strlen(fed));
+	lk_map_count(r, &rc, &a);
+	snprintf(label, sizeof(label), "%s: outcome", name);
+	is_int(a.outcome, want, label);
+	snprintf(label, sizeof(label), "%s: msg", name);
+	is_str(a.msg, msg, label);
+	ok(a.body == NULL, "%s: no tree", name);
+	if (rooms >= 0) {
+		snprintf(label, sizeof(label), "%s: rooms", name);
+		is_int((long long)rc.rooms, rooms, label);
+	}
+	lk_answer_clear(&a);
+}
+
+static void
+test_count(void)
+{
+	static const char list[] = "{\"rooms\":[{\"num_participants\":2},{}]}";
+	struct up_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = UP_OK;
+	r.http_status = 200;
+	r.body = "";
+	r.streamed = 1;
+	count("streamed list", &r, list, LK_OK, NULL, 2);
+	count("streamed, cut short", &r, "{\"rooms\":[{}", LK_FAILED,
+	    "LiveKit's answer is not a room list: the answer ends early at "
+	    "byte 12", -1);
+	count("streamed, nothing", &r, NULL, LK_FAILED,
+	    "LiveKit's answer is not a room list: no answer at byte 0", -1);
+	/* A 2xx upstream kept (not streamed) is fed to the counter here. */
+	r.streamed = 0;
+	r.body = list;
+	r.bodylen = strlen(list);
+	count("kept list", &r, "garbage", LK_OK, NULL, 2);
+	r.body = "[]";
+	r.bodylen = 2;
+	count("kept array", &r, NULL, LK_FAILED,
+	    "LiveKit's answer is not a room list: not a JSON object at byte 0",
+	    -1);
+	/* Other answers are read as any. */
+	r.http_status = 503;
+	r.content_type = "application/json";
+	r.body = "{\"code\":\"unavailable\",\"msg\":\"draining\"}";
+	r.bodylen = strlen(r.body);
+	count("Twirp error", &r, NULL, LK_UNAVAILABLE, "draining", -1);
+	r.http_status = 401;
+	r.content_type = "text/plain";
+	r.body = "invalid token\n";
+	r.bodylen = strlen(r.body);
+	count("401", &r, NULL, LK_REJECTED, "invalid token", -1);
+	/* The counter stopped the transfer: its reason, not curl's. */
+	memset(&r, 0, sizeof(r));
+	r.status = UP_ERROR;
+	r.body = "";
+	r.error = "the reader of the answer stopped it";
+	count("stopped by the counter", &r, "{\"rooms\":[1", LK_FAILED,
+	    "LiveKit's answer is not a room list: a room is not an object "
+	    "at byte 10", -1);
+	count("a transport error", &r, "{\"rooms\":[", LK_FAILED,
+	    "the reader of the answer stopped it", -1);
+	r.status = UP_TIMEOUT;
+	r.error = "Operation timed out after 4000 milliseconds";
+	count("timeout", &r, "{\"rooms\":[{}", LK_TIMEOUT,
+	    "Operation timed out after 4000 milliseconds", -1);
+}
+
 int
 main(void)
 {
@@ -184,6 +267,7 @@ main(void)
 	test_twirp();
 	test_plain();
 	test_limits();
+	test_count();
 	test_names();
 	return tap_done();
 }
