@@ -67,27 +67,58 @@ token_err_string(enum token_err err)
  * The claims of a signed token are written as JSON text straight into the
  * token's buffer, with no cJSON tree: the same bytes cJSON printed for the
  * tree this module used to build (test_token checks them exactly), at a
- * fraction of the allocations.  A writer with p NULL only counts, so that
- * the buffer can be sized exactly by a first pass.
+ * fraction of the allocations.  The writer has a capacity: what does not
+ * fit is only counted (overflow set), so that a second pass can write it
+ * into a buffer of the exact size; usual claims fit the first one.
  */
+/* Claims up to this long are written once, into the stack. */
+#define CLAIMS_FIRST_PASS 1024
+
 struct out {
 	char	*p;		/* NULL: count only */
+	size_t	 cap;		/* bytes p holds */
 	size_t	 n;		/* bytes written (or counted) */
 	int	 first;		/* the object open has no member yet */
+	int	 overflow;	/* n went past cap: only counting now */
 };
+
+/* Whether len more bytes may be written; else counting only from now. */
+static int
+room_for(struct out *o, size_t len)
+{
+	if (o->p == NULL || o->overflow)
+		return 0;
+	if (len > o->cap - o->n) {
+		o->overflow = 1;
+		return 0;
+	}
+	return 1;
+}
 
 static void
 put(struct out *o, const char *s, size_t len)
 {
-	if (o->p != NULL)
+	if (room_for(o, len))
 		memcpy(o->p + o->n, s, len);
 	o->n += len;
 }
 
+/* Quoted, s takes at most 6 bytes a byte and its two quotes; when that
+ * bound does not fit, its exact length may. */
 static void
 put_quoted(struct out *o, const char *s)
 {
-	o->n += json_quote(o->p != NULL ? o->p + o->n : NULL, s);
+	size_t len = strlen(s), quoted;
+
+	if (o->p != NULL && !o->overflow && len <= (SIZE_MAX - 2) / 6 &&
+	    6 * len + 2 <= o->cap - o->n) {
+		o->n += json_quote(o->p + o->n, s);
+		return;
+	}
+	quoted = json_quote(NULL, s);
+	if (room_for(o, quoted))
+		json_quote(o->p + o->n, s);
+	o->n += quoted;
 }
 
 static void
@@ -299,27 +330,31 @@ token_signer_sign(const struct token_signer *s, const struct lk_claims *c,
 {
 	static const char header[] = HS256_HEADER_B64 ".";
 	unsigned char mac[CRYPTO_SHA256_LEN];
-	struct out o = { NULL, 0, 0 };
+	char first[CLAIMS_FIRST_PASS], *claims = first;
+	struct out o = { first, sizeof(first), 0, 0, 0 };
 	size_t plen, seglen, input, total;
-	char *jwt, *seg;
+	char *jwt;
 
 	if ((ttl > 0 && now > INT64_MAX - ttl) ||
 	    (ttl < 0 && now < INT64_MIN - ttl))
 		fatal("token lifetime overflows");
 	put_claims(&o, s->api_key, c, now, ttl);
 	plen = o.n;
+	if (o.overflow) {	/* large claims: again, at their size */
+		claims = xmalloc(plen);
+		o = (struct out){ claims, plen, 0, 0, 0 };
+		put_claims(&o, s->api_key, c, now, ttl);
+		if (o.overflow || o.n != plen)
+			fatal("token claims changed length while written");
+	}
 	seglen = b64url_len(plen);
 	input = sizeof(header) - 1 + seglen;
 	total = input + 1 + b64url_len(sizeof(mac)) + 1;
 	jwt = xmalloc(total);
 	memcpy(jwt, header, sizeof(header) - 1);
-	seg = jwt + sizeof(header) - 1;
-	o.p = seg + seglen - plen;
-	o.n = 0;
-	put_claims(&o, s->api_key, c, now, ttl);
-	if (o.n != plen)
-		fatal("token claims changed length while written");
-	b64url_encode_to(seg, o.p, plen);
+	b64url_encode_to(jwt + sizeof(header) - 1, claims, plen);
+	if (claims != first)
+		free(claims);
 	crypto_hmac_sha256_with(s->mac, jwt, input, mac);
 	jwt[input] = '.';
 	b64url_encode_to(jwt + input + 1, mac, sizeof(mac));
