@@ -339,13 +339,28 @@ rq_date(struct rq_front *front)
 	return front->date;
 }
 
+/* n in decimal into buf (at least 21 bytes); returns buf. */
+static const char *
+size_text(char *buf, size_t n)
+{
+	char digits[24], *p = digits + sizeof(digits);
+	size_t len;
+
+	*--p = '\0';
+	do
+		*--p = (char)('0' + n % 10);
+	while ((n /= 10) != 0);
+	len = (size_t)(digits + sizeof(digits) - p);
+	return memcpy(buf, p, len);
+}
+
 static void
 rq_send(struct rq *rq, int status, const char *ctype, const char *data,
     size_t len)
 {
-	struct evbuffer *buf;
+	struct evbuffer *out = evhttp_request_get_output_buffer(rq->req);
 	evutil_socket_t fd;
-	char clen[32];
+	char clen[24];
 
 	rq_detach(rq);
 	rq_add_cors(rq);
@@ -353,21 +368,19 @@ rq_send(struct rq *rq, int status, const char *ctype, const char *data,
 	rq_add_header(rq, "X-Request-Id", rq->id);
 	rq_add_header(rq, "Cache-Control", "no-store");
 	rq_add_header(rq, "Date", rq_date(rq->front));
-	/* evhttp would send a HEAD reply's body: send the length only. */
-	if (evhttp_request_get_command(rq->req) == EVHTTP_REQ_HEAD) {
-		snprintf(clen, sizeof(clen), "%zu", len);
-		rq_add_header(rq, "Content-Length", clen);
-		len = 0;
+	/* The length, put here rather than printf'd by evhttp; a HEAD reply
+	 * has it without the body (evhttp would send the body). */
+	if (status >= 200 && status != 204 && status != 304) {
+		rq_add_header(rq, "Content-Length", size_text(clen, len));
+		if (evhttp_request_get_command(rq->req) == EVHTTP_REQ_HEAD)
+			len = 0;
 	}
-	if ((buf = evbuffer_new()) == NULL)
-		fatal("evbuffer_new failed");
-	if (evbuffer_add(buf, data, len) == -1)
+	if (len > 0 && evbuffer_add(out, data, len) == -1)
 		fatal("evbuffer_add failed");
 	fd = rq_socket(rq);
 	/* libevent 2.1 knows no reason phrase for 429. */
 	evhttp_send_reply(rq->req, status, status == 429 ?
-	    "Too Many Requests" : NULL, buf);
-	evbuffer_free(buf);
+	    "Too Many Requests" : NULL, NULL);
 	rq->req = NULL;
 	rq_write_now(rq, fd);
 }
