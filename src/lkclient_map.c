@@ -125,9 +125,13 @@ lk_map_answer(long status, const char *ctype, const char *body,
     size_t len, struct lk_answer *out)
 {
 	cJSON *j = NULL;
+	int utf8;
 
 	memset(out, 0, sizeof(*out));
-	if (body != NULL && len > 0)
+	/* Only UTF-8 is read: what lkgate passes on from an answer (names,
+	 * kinds, metadata) goes into its own JSON, which must stay valid. */
+	utf8 = body == NULL || json_utf8_valid(body, len);
+	if (body != NULL && len > 0 && utf8)
 		j = cJSON_ParseWithLength(body, len);
 	if (status >= 200 && status < 300) {
 		if (cJSON_IsObject(j)) {
@@ -136,7 +140,8 @@ lk_map_answer(long status, const char *ctype, const char *body,
 			return;
 		}
 		out->outcome = LK_FAILED;
-		out->msg = xstrdup("LiveKit's answer is not a JSON object");
+		out->msg = xstrdup(utf8 ? "LiveKit's answer is not a JSON object" :
+		    "LiveKit's answer is not UTF-8");
 	} else if (lk_map_twirp(j, out) == -1)
 		lk_map_plain(status, ctype, body != NULL ? body : "",
 		    body != NULL ? len : 0, out);

@@ -65,6 +65,14 @@ test_success(void)
 	    "LiveKit's answer is not a JSON object");
 	check("200 broken JSON", 200, JSON, "{\"a\":", LK_FAILED, NULL,
 	    "LiveKit's answer is not a JSON object");
+	/* What is passed on from an answer must be UTF-8 (found by
+	 * fuzz_body: a participant's kind of "AGE\xdfT" made lkgate's own
+	 * answer invalid JSON). */
+	check("200 with invalid UTF-8 in a string", 200, JSON,
+	    "{\"kind\":\"AGE\xdfT\"}", LK_FAILED, NULL,
+	    "LiveKit's answer is not UTF-8");
+	check("200 with a UTF-8 string", 200, JSON,
+	    "{\"name\":\"r\xc3\xa9\"}", LK_OK, NULL, NULL);
 }
 
 static void
