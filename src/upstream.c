@@ -95,18 +95,10 @@ struct up_call {
 	size_t			 bodylen;
 	long			 timeout_ms;
 	long			 connect_timeout_ms;
-	size_t			 max_response;
 	int			 idempotent;
 	int			 retried;
-	int			 too_large;
-	struct up_sink		 sink;		/* copied; chunk NULL: none */
-	long			 line_status;	/* the attempt's last status
-						   line, 0 before one */
-	int			 sink_stopped;	/* sink.chunk said -1 */
 	uint64_t		 t_start;
-	char			*resp;		/* capped response body */
-	size_t			 resplen;
-	size_t			 respcap;
+	struct up_body		 rb;		/* the response as it arrives */
 	/* the result, filled when the call leaves the multi */
 	enum up_status		 status;
 	long			 http_status;
@@ -279,62 +271,24 @@ up_timer_fire(evutil_socket_t fd, short what, void *arg)
 
 /* --- easy handle callbacks --- */
 
-/* 1 when the body now arriving goes to the call's sink. */
-static int
-up_sinking(const struct up_call *c)
-{
-	return c->sink.chunk != NULL && c->line_status >= 200 &&
-	    c->line_status < 300;
-}
-
 /* Every response's header lines (interim ones too), for a call with a
- * sink: the status of "HTTP/1.1 200 OK" or "HTTP/2 200" is kept. */
+ * sink: the status line's code decides where the body goes. */
 static size_t
 up_header_cb(char *buf, size_t size, size_t nitems, void *userdata)
 {
 	struct up_call *c = userdata;
-	size_t n = size * nitems, i;
-	long st = 0;
 
-	if (n < 5 || memcmp(buf, "HTTP/", 5) != 0)
-		return n;
-	for (i = 5; i < n && buf[i] != ' '; i++)
-		;
-	for (i++; i < n && buf[i] >= '0' && buf[i] <= '9' && st < 1000; i++)
-		st = st * 10 + (buf[i] - '0');
-	c->line_status = st;
-	return n;
+	up_body_header(&c->rb, buf, size * nitems);
+	return size * nitems;
 }
 
+/* Taking less than offered makes curl abort with CURLE_WRITE_ERROR. */
 static size_t
 up_write_cb(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	struct up_call *c = userdata;
-	size_t n = size * nmemb;
 
-	if (up_sinking(c)) {
-		if (c->sink.chunk(c->sink.arg, ptr, n) == -1) {
-			c->sink_stopped = 1;
-			return 0;	/* curl aborts with CURLE_WRITE_ERROR */
-		}
-		return n;
-	}
-	if (n > c->max_response - c->resplen) {
-		c->too_large = 1;
-		return 0;	/* curl aborts with CURLE_WRITE_ERROR */
-	}
-	if (c->resplen + n + 1 > c->respcap) {
-		c->respcap = c->respcap == 0 ? 4096 : c->respcap;
-		while (c->respcap < c->resplen + n + 1)
-			c->respcap *= 2;
-		if (c->respcap > c->max_response + 1)
-			c->respcap = c->max_response + 1;
-		c->resp = xrealloc(c->resp, c->respcap);
-	}
-	memcpy(c->resp + c->resplen, ptr, n);
-	c->resplen += n;
-	c->resp[c->resplen] = '\0';
-	return n;
+	return up_body_take(&c->rb, ptr, size * nmemb);
 }
 
 /* Curl's verbose text and headers (never bodies) to log_debug. */
@@ -414,7 +368,7 @@ up_easy_setup(struct up_call *c, CURL *h, long timeout)
 	    curl_easy_setopt(h, CURLOPT_FRESH_CONNECT,
 	    c->retried ? 1L : 0L) != CURLE_OK)
 		return -1;
-	if (c->sink.chunk != NULL &&
+	if (c->rb.sink.chunk != NULL &&
 	    (curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, up_header_cb) !=
 	    CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_HEADERDATA, c) != CURLE_OK))
@@ -431,12 +385,7 @@ up_call_launch(struct up_call *c, long timeout)
 	CURLMcode mc;
 
 	c->errbuf[0] = '\0';
-	c->resplen = 0;
-	c->too_large = 0;
-	c->line_status = 0;
-	c->sink_stopped = 0;
-	if (c->sink.reset != NULL)
-		c->sink.reset(c->sink.arg);
+	up_body_restart(&c->rb);
 	if ((c->easy = curl_easy_init()) == NULL) {
 		up_seterr(c, "cannot create a curl handle");
 		return -1;
@@ -476,7 +425,7 @@ up_call_free(struct up_call *c)
 	curl_slist_free_all(c->hdrs);
 	free(c->url);
 	free(c->body);
-	free(c->resp);
+	free(c->rb.resp);
 	free(c->content_type);
 	free(c);
 }
@@ -507,7 +456,7 @@ up_status_of(const struct up_call *c, CURLcode rc)
 	case CURLE_OPERATION_TIMEDOUT:
 		return UP_TIMEOUT;
 	case CURLE_WRITE_ERROR:
-		return c->too_large ? UP_TOO_LARGE : UP_ERROR;
+		return c->rb.too_large ? UP_TOO_LARGE : UP_ERROR;
 	default:
 		return UP_ERROR;
 	}
@@ -550,7 +499,7 @@ up_call_harvest(struct up_call *c, CURLcode rc)
 		    CURLE_OK && ct != NULL)
 			c->content_type = xstrdup(ct);
 	}
-	if (rc != CURLE_OK && c->sink_stopped)
+	if (rc != CURLE_OK && c->rb.sink_stopped)
 		up_seterr(c, "the reader of the answer stopped it");
 	else if (rc != CURLE_OK && c->errbuf[0] == '\0')
 		up_seterr(c, curl_easy_strerror(rc));
@@ -624,9 +573,9 @@ up_done_fire(evutil_socket_t fd, short what, void *arg)
 		memset(&res, 0, sizeof(res));
 		res.status = c->status;
 		res.http_status = c->status == UP_OK ? c->http_status : 0;
-		res.body = c->resp != NULL ? c->resp : "";
-		res.bodylen = c->resplen;
-		res.streamed = c->status == UP_OK && up_sinking(c);
+		res.body = c->rb.resp != NULL ? c->rb.resp : "";
+		res.bodylen = c->rb.resplen;
+		res.streamed = c->status == UP_OK && up_body_sinking(&c->rb);
 		res.content_type = c->content_type;
 		res.error = c->status == UP_OK ? NULL : c->errbuf;
 		res.elapsed_ms = (unsigned long)(util_mono_ms() - c->t_start);
@@ -659,10 +608,10 @@ up_call_fill(struct up_call *c, const struct up_request *rq)
 	c->bodylen = rq->bodylen;
 	c->timeout_ms = rq->timeout_ms;
 	c->connect_timeout_ms = rq->connect_timeout_ms;
-	c->max_response = rq->max_response;
+	c->rb.max_response = rq->max_response;
 	c->idempotent = rq->idempotent;
 	if (rq->sink != NULL && rq->sink->chunk != NULL)
-		c->sink = *rq->sink;
+		c->rb.sink = *rq->sink;
 	/* No "Expect: 100-continue" round trip on larger bodies. */
 	if ((c->hdrs = curl_slist_append(NULL, "Expect:")) == NULL)
 		goto nomem;
