@@ -32,7 +32,7 @@ static void
 warn_readable(const char *path, const struct stat *st)
 {
 	if (st->st_mode & (S_IRGRP | S_IROTH))
-		log_warn("%s holds secrets but is readable by group or others "
+		log_warn("%s holds credentials but is readable by group or others "
 		    "(chmod 600 it)", path);
 }
 
