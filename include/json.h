@@ -14,6 +14,8 @@
 
 #include <cjson/cJSON.h>
 
+#include "util.h"
+
 #define JSON_MAX_DEPTH 32
 
 enum json_err {
@@ -78,7 +80,7 @@ char	*json_print(const cJSON *v);
 size_t	 json_quote(char *out, const char *s);
 
 /* The longest decimal text of a long long: "-9223372036854775808". */
-#define JSON_INT_MAX_LEN 20
+#define JSON_INT_MAX_LEN UTIL_LL_TEXT_MAX
 
 /* Writes the exact decimal text of v to out (no NUL) and returns its
  * length, at most JSON_INT_MAX_LEN. */

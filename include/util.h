@@ -49,6 +49,13 @@ int	 util_uuid_v5(const char *ns, const char *name, size_t namelen,
 /* Returns 1 when s is a canonical lowercase UUID, else 0. */
 int	 util_is_uuid(const char *s);
 
+/* The longest decimal text of a long long: "-9223372036854775808". */
+#define UTIL_LL_TEXT_MAX 20
+
+/* Writes the decimal text of v to out (no NUL) and returns its length,
+ * at most UTIL_LL_TEXT_MAX. */
+size_t	 util_ll_text(char *out, long long v);
+
 /*
  * Parses a decimal integer in [min, max] from the whole of s.  Returns 0,
  * or -1 with *why set to a static English reason.

@@ -339,28 +339,13 @@ rq_date(struct rq_front *front)
 	return front->date;
 }
 
-/* n in decimal into buf (at least 21 bytes); returns buf. */
-static const char *
-size_text(char *buf, size_t n)
-{
-	char digits[24], *p = digits + sizeof(digits);
-	size_t len;
-
-	*--p = '\0';
-	do
-		*--p = (char)('0' + n % 10);
-	while ((n /= 10) != 0);
-	len = (size_t)(digits + sizeof(digits) - p);
-	return memcpy(buf, p, len);
-}
-
 static void
 rq_send(struct rq *rq, int status, const char *ctype, const char *data,
     size_t len)
 {
 	struct evbuffer *out = evhttp_request_get_output_buffer(rq->req);
 	evutil_socket_t fd;
-	char clen[24];
+	char clen[UTIL_LL_TEXT_MAX + 1];
 
 	rq_detach(rq);
 	rq_add_cors(rq);
@@ -371,7 +356,8 @@ rq_send(struct rq *rq, int status, const char *ctype, const char *data,
 	/* The length, put here rather than printf'd by evhttp; a HEAD reply
 	 * has it without the body (evhttp would send the body). */
 	if (status >= 200 && status != 204 && status != 304) {
-		rq_add_header(rq, "Content-Length", size_text(clen, len));
+		clen[util_ll_text(clen, (long long)len)] = '\0';
+		rq_add_header(rq, "Content-Length", clen);
 		if (evhttp_request_get_command(rq->req) == EVHTTP_REQ_HEAD)
 			len = 0;
 	}

@@ -428,21 +428,7 @@ json_get_object(const cJSON *obj, const char *key, const cJSON **out)
 size_t
 json_int(char *out, long long v)
 {
-	char buf[JSON_INT_MAX_LEN], *p = buf + sizeof(buf);
-	/* Negating in unsigned arithmetic is defined for LLONG_MIN too. */
-	unsigned long long u = v < 0 ? -(unsigned long long)v :
-	    (unsigned long long)v;
-	size_t n;
-
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--p = '-';
-	n = (size_t)(buf + sizeof(buf) - p);
-	memcpy(out, p, n);
-	return n;
+	return util_ll_text(out, v);
 }
 
 /* Writes the escape of c, a byte below 0x20 or '"' or '\\', to esc;

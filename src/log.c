@@ -112,7 +112,8 @@ line_field_done(struct line *l)
 		l->whole = l->len;
 }
 
-/* Appends v in decimal, without printf: this runs for every request. */
+/* Appends v in decimal, without printf: this runs for every request.
+ * (util_ll_text does the same, but util sits above log.) */
 static void
 line_put_int(struct line *l, long long v)
 {

@@ -168,6 +168,26 @@ util_is_uuid(const char *s)
 	return s[36] == '\0';
 }
 
+size_t
+util_ll_text(char *out, long long v)
+{
+	char buf[UTIL_LL_TEXT_MAX], *p = buf + sizeof(buf);
+	/* Negating in unsigned arithmetic is defined for LLONG_MIN too. */
+	unsigned long long u = v < 0 ? -(unsigned long long)v :
+	    (unsigned long long)v;
+	size_t n;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	n = (size_t)(buf + sizeof(buf) - p);
+	memcpy(out, p, n);
+	return n;
+}
+
 int
 util_parse_ll(const char *s, long long min, long long max, long long *out,
     const char **why)

@@ -10,7 +10,7 @@
 // lkgate -n reading the files.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import tls from 'node:tls';
 import { startEmulator } from '../emulator/emulator.mjs';
 import { freePort, lkgateBin, request, startLkgate } from './lib.mjs';
+import { spawnRedis } from './redis-lib.mjs';
 
 const LK_KEY = 'APIredistls';
 const LK_SECRET = 'redis-tls-livekit-secret-of-32-characters';
@@ -31,10 +32,6 @@ const PASSWORD = 'redis-tls-pass-never-logged-0123';
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const dir = mkdtempSync(join(tmpdir(), 'lkgate-redis-tls-'));
 const file = (name) => join(dir, name);
-const running = new Set();
-process.on('exit', () => {
-  for (const p of running) p.kill('SIGKILL');
-});
 
 // A CA, and certificates it signs: the server's for 127.0.0.1 and
 // localhost, a client's; a second CA and a server certificate it signs.
@@ -86,24 +83,8 @@ async function startRedis({ port, cert = 'server', authClients = false, password
     '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning',
     '--logfile', file(`redis-${port}.log`)];
   if (password) args.push('--requirepass', password);
-  const proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  running.add(proc);
-  const exited = new Promise((resolve) => proc.on('exit', () => { running.delete(proc); resolve(); }));
-  for (let i = 0; i < 100; i++) {
-    if (await ping({ port, password, clientCert: authClients })) {
-      return {
-        proc,
-        log: () => readFileSync(file(`redis-${port}.log`), 'utf8'),
-        async kill() {
-          proc.kill('SIGKILL');
-          await exited;
-        },
-      };
-    }
-    await sleep(50);
-  }
-  proc.kill('SIGKILL');
-  throw new Error('redis-server did not start');
+  const server = await spawnRedis(args, () => ping({ port, password, clientCert: authClients }));
+  return { ...server, log: () => readFileSync(file(`redis-${port}.log`), 'utf8') };
 }
 
 let lk;

@@ -7,13 +7,13 @@
 // socket with a password from a file.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmulator } from '../emulator/emulator.mjs';
 import { freePort, request, startLkgate } from './lib.mjs';
+import { spawnRedis } from './redis-lib.mjs';
 
 const LK_KEY = 'APIredis';
 const LK_SECRET = 'redis-livekit-secret-of-32-characters-min';
@@ -28,10 +28,6 @@ const PASSWORD = 'redis-pass-never-logged-0123';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const dir = mkdtempSync(join(tmpdir(), 'lkgate-redis-'));
-const running = new Set();
-process.on('exit', () => {
-  for (const p of running) p.kill('SIGKILL');
-});
 
 // Answers PING with PONG once the server is up (AUTH first when asked).
 function ping({ port, path, password }) {
@@ -65,25 +61,8 @@ async function startRedis({ port = 0, unixsocket, password } = {}) {
     '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning'];
   if (unixsocket) args.push('--unixsocket', unixsocket, '--unixsocketperm', '700');
   if (password) args.push('--requirepass', password);
-  const proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] });
-  running.add(proc);
-  const exited = new Promise((resolve) => proc.on('exit', () => { running.delete(proc); resolve(); }));
   const target = unixsocket ? { path: unixsocket, password } : { port, password };
-  for (let i = 0; i < 100; i++) {
-    if (await ping(target)) {
-      return {
-        proc,
-        async kill() {
-          proc.kill('SIGCONT');
-          proc.kill('SIGKILL');
-          await exited;
-        },
-      };
-    }
-    await sleep(50);
-  }
-  proc.kill('SIGKILL');
-  throw new Error('redis-server did not start');
+  return spawnRedis(args, () => ping(target));
 }
 
 let lk;

@@ -81,6 +81,24 @@ test_kinds(void)
 	free(err);
 }
 
+static void
+test_ll_text(void)
+{
+	static const struct { long long v; const char *text; } cases[] = {
+		{ 0, "0" }, { 7, "7" }, { -1, "-1" }, { 844, "844" },
+		{ 9223372036854775807LL, "9223372036854775807" },
+		{ -9223372036854775807LL - 1, "-9223372036854775808" },
+	};
+	char buf[UTIL_LL_TEXT_MAX + 1];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = util_ll_text(buf, cases[i].v);
+		buf[n] = '\0';
+		is_str(buf, cases[i].text, cases[i].text);
+	}
+}
+
 int
 main(void)
 {
@@ -93,6 +111,7 @@ main(void)
 	close(fd);
 	test_sizes();
 	test_kinds();
+	test_ll_text();
 	unlink(path);
 	return tap_done();
 }
