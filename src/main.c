@@ -19,6 +19,7 @@
 
 #include <event2/event.h>
 
+#include "blockpool.h"
 #include "conf.h"
 #include "handlers.h"
 #include "httpfront.h"
@@ -425,6 +426,9 @@ main(int argc, char **argv)
 	char *err = NULL;
 
 	memset(&rt, 0, sizeof(rt));
+	/* Before anything that may call libevent (the configuration parses
+	 * URLs with it): its blocks must all come from one allocator. */
+	blockpool_install_libevent();
 	parse_args(argc, argv, &rt.opts);
 	if ((rt.gate.conf = load_conf(&rt.opts, &err)) == NULL) {
 		fprintf(stderr, "lkgate: %s\n", err);
