@@ -30,10 +30,11 @@ struct kept {
 };
 
 struct blockpool {
-	size_t			 cap;
 	struct kept		*lists[NCLASSES];
-	size_t			 nkept[NCLASSES];
-	struct blockpool_stats	 stats;
+	uint32_t		 nkept[NCLASSES];
+	uint32_t		 maxkept[NCLASSES];	/* cap / class size */
+	size_t			 reused;
+	size_t			 fresh;
 };
 
 _Static_assert(sizeof(struct head) == HEAD, "the header keeps alignment");
@@ -50,10 +51,15 @@ size_class(size_t n)
 	    - 9;
 }
 
+static const uint16_t class_size[NCLASSES] = {
+	16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240,
+	256, 512, 1024, 2048, 4096,
+};
+
 static size_t
 class_bytes(unsigned cls)
 {
-	return cls < 16 ? 16 * ((size_t)cls + 1) : (size_t)512 << (cls - 16);
+	return class_size[cls];
 }
 
 size_t
@@ -68,10 +74,15 @@ struct blockpool *
 blockpool_new(size_t cap_bytes)
 {
 	struct blockpool *bp;
+	size_t n;
+	unsigned i;
 
 	if ((bp = calloc(1, sizeof(*bp))) == NULL)
 		return NULL;
-	bp->cap = cap_bytes;
+	for (i = 0; i < NCLASSES; i++) {
+		n = cap_bytes / class_size[i];
+		bp->maxkept[i] = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+	}
 	return bp;
 }
 
@@ -101,9 +112,7 @@ blockpool_alloc(struct blockpool *bp, size_t n)
 	if (cls != CLASS_LARGE && (k = bp->lists[cls]) != NULL) {
 		bp->lists[cls] = k->next;
 		bp->nkept[cls]--;
-		bp->stats.kept_blocks--;
-		bp->stats.kept_bytes -= class_bytes(cls);
-		bp->stats.reused++;
+		bp->reused++;
 		h = &k->head;
 	} else {
 		if (n > SIZE_MAX - HEAD)
@@ -112,7 +121,7 @@ blockpool_alloc(struct blockpool *bp, size_t n)
 		    class_bytes(cls)))) == NULL)
 			return NULL;
 		h->cls = cls;
-		bp->stats.fresh++;
+		bp->fresh++;
 	}
 	h->check = CHECK_OUT;
 	return (char *)h + HEAD;
@@ -143,8 +152,7 @@ blockpool_release(struct blockpool *bp, void *p)
 		return;
 	h = head_of(p);
 	cls = h->cls;
-	if (cls == CLASS_LARGE ||
-	    (bp->nkept[cls] + 1) * class_bytes(cls) > bp->cap) {
+	if (cls == CLASS_LARGE || bp->nkept[cls] >= bp->maxkept[cls]) {
 		h->check = 0;
 		free(h);
 		return;
@@ -154,8 +162,6 @@ blockpool_release(struct blockpool *bp, void *p)
 	k->next = bp->lists[cls];
 	bp->lists[cls] = k;
 	bp->nkept[cls]++;
-	bp->stats.kept_blocks++;
-	bp->stats.kept_bytes += class_bytes(cls);
 }
 
 void *
@@ -192,7 +198,15 @@ blockpool_realloc(struct blockpool *bp, void *p, size_t n)
 void
 blockpool_stats(const struct blockpool *bp, struct blockpool_stats *st)
 {
-	*st = bp->stats;
+	unsigned i;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < NCLASSES; i++) {
+		st->kept_blocks += bp->nkept[i];
+		st->kept_bytes += (size_t)bp->nkept[i] * class_size[i];
+	}
+	st->reused = bp->reused;
+	st->fresh = bp->fresh;
 }
 
 /* --- libevent's pool --- */

@@ -68,13 +68,30 @@ rq_param(const struct rq *rq, size_t i)
 	return i < rq->match.nparams ? rq->match.params[i] : NULL;
 }
 
+/*
+ * The first header called name, as evhttp_find_header finds it, but
+ * sooner: libevent compares names a byte at a time through a function
+ * call, and the token route looks up six names among a request's headers.
+ */
+static const char *
+find_header(const struct evkeyvalq *hdrs, const char *name)
+{
+	const struct evkeyval *kv;
+	int first = name[0] | 0x20;	/* header names start with a letter */
+
+	TAILQ_FOREACH(kv, hdrs, next)
+		if ((kv->key[0] | 0x20) == first &&
+		    strcasecmp(kv->key, name) == 0)
+			return kv->value;
+	return NULL;
+}
+
 const char *
 rq_header(const struct rq *rq, const char *name)
 {
 	if (rq->req == NULL)
 		return NULL;
-	return evhttp_find_header(evhttp_request_get_input_headers(rq->req),
-	    name);
+	return find_header(evhttp_request_get_input_headers(rq->req), name);
 }
 
 const char *
@@ -607,7 +624,7 @@ rq_new(struct rq_front *front, struct evhttp_request *req,
 	rq->evcon = evhttp_request_get_connection(req);
 	rq->t_start_ms = util_mono_ms();
 	rq->method_name = method_name(evhttp_request_get_command(req));
-	id = evhttp_find_header(evhttp_request_get_input_headers(req),
+	id = find_header(evhttp_request_get_input_headers(req),
 	    "X-Request-Id");
 	if (id != NULL && request_id_is_sane(id))
 		snprintf(rq->id, sizeof(rq->id), "%s", id);
