@@ -76,6 +76,7 @@ struct conn {
 	struct evhttp_connection *evcon;	/* NULL until adopted */
 	struct rq		*rq;	/* the request in progress, or NULL */
 	struct event		*timer;	/* adopts, then the head deadline */
+	struct evbuffer_cb_entry *input_cb;	/* conn_input, once adopted */
 	struct ipcount		*ip;	/* its address's count; NULL: exempt */
 	int			 head_armed;
 	int			 admitted;	/* counted in nadmitted */
@@ -266,9 +267,22 @@ conn_adopt(struct conn *c, int may_refuse)
 	}
 	front->nadmitted++;
 	c->admitted = 1;
-	if (evbuffer_add_cb(bufferevent_get_input(c->bev), conn_input, c) ==
-	    NULL)
+	if ((c->input_cb = evbuffer_add_cb(bufferevent_get_input(c->bev),
+	    conn_input, c)) == NULL)
 		fatal("evbuffer_add_cb failed");
+}
+
+/* Whether conn_input hears of the input: not while the head deadline is
+ * armed, as evhttp then drains the input a line at a time. */
+static void
+conn_listen_input(struct conn *c, int on)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+
+	if ((on ? evbuffer_cb_set_flags(in, c->input_cb, EVBUFFER_CB_ENABLED) :
+	    evbuffer_cb_clear_flags(in, c->input_cb, EVBUFFER_CB_ENABLED)) ==
+	    -1)
+		fatal("evbuffer_cb_set_flags failed");
 }
 
 /* A request began arriving: it has header_timeout to arrive whole. */
@@ -286,6 +300,7 @@ conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 	if (evtimer_add(c->timer, &tv) == -1)
 		fatal("evtimer_add failed");
 	c->head_armed = 1;
+	conn_listen_input(c, 0);
 }
 
 /* Adopts the connection, or closes it when its request is too slow. */
@@ -301,6 +316,7 @@ conn_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	c->head_armed = 0;
+	conn_listen_input(c, 1);
 	if (c->rq != NULL)
 		return;
 	metrics_inc(c->front->rqf.gate->metrics, MC_HEADER_TIMEOUTS);
@@ -346,6 +362,7 @@ conn_get(struct httpfront *front, struct evhttp_connection *evcon)
 	if (c->head_armed) {
 		event_del(c->timer);
 		c->head_armed = 0;
+		conn_listen_input(c, 1);
 	}
 	return c;
 }
