@@ -161,6 +161,12 @@ utf8_seq_len(const unsigned char *s)
 	return n;
 }
 
+/* Bytes that stand for themselves inside a JSON string: printable ASCII
+ * but '"' and '\\' (a table: this runs over every access line). */
+static const unsigned char json_plain[256] = {
+	[0x20] = 1, [0x21] = 1, [0x23 ... 0x5b] = 1, [0x5d ... 0x7e] = 1,
+};
+
 /* Appends s as the inside of a JSON string; bytes that are not UTF-8
  * become U+FFFD so that every line stays valid JSON. */
 static void
@@ -173,8 +179,7 @@ line_put_escaped(struct line *l, const char *s)
 
 	while (*p != '\0') {
 		/* A run of printable ASCII that needs no escape, at once. */
-		for (n = 0; p[n] >= 0x20 && p[n] < 0x7f && p[n] != '"' &&
-		    p[n] != '\\'; n++)
+		for (n = 0; json_plain[p[n]]; n++)
 			;
 		if (n > 0) {
 			/* Plain ASCII may be cut anywhere: keep what fits. */

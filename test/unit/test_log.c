@@ -96,6 +96,16 @@ emit_debug(void)
 	log_debug("hidden");
 }
 
+/* Every ASCII byte but NUL, in a message and in an event's value: each
+ * must come back as itself from the JSON line. */
+static char all_ascii[128];
+
+static void
+emit_all_ascii(void)
+{
+	log_event(LOG_WARN, "bytes", "v", "s", all_ascii, (const char *)NULL);
+}
+
 /* Checks that text is exactly one JSON object line and returns it. */
 static cJSON *
 one_line(const char *text, const char *name)
@@ -180,6 +190,18 @@ main(void)
 	ok(o != NULL && json_get_string(o, "ts", &s) == JG_OK &&
 	    strlen(s) == 24 && s[4] == '-' && s[10] == 'T' && s[19] == '.' &&
 	    s[23] == 'Z', "timestamp YYYY-MM-DDTHH:MM:SS.mmmZ");
+	cJSON_Delete(o);
+	free(out);
+
+	for (status = 1; status < 128; status++)
+		all_ascii[status - 1] = (char)status;
+	out = capture(emit_all_ascii);
+	o = one_line(out, "every ASCII byte");
+	ok(o != NULL && json_get_string(o, "v", &s) == JG_OK &&
+	    strcmp(s, all_ascii) == 0, "every ASCII byte comes back as itself");
+	ok(strstr(out, "\\u001f !\\\"#") != NULL &&
+	    strstr(out, "[\\\\]") != NULL && strstr(out, "~\\u007f") != NULL,
+	    "quote, backslash and controls escaped, the rest as they are");
 	cJSON_Delete(o);
 	free(out);
 
