@@ -56,6 +56,49 @@ test_utf8(void)
 	ok(!json_utf8_valid("\xc3\xa9", 1), "only len bytes are read");
 }
 
+/* Eight bytes are checked at once where they are plain ASCII: a bad byte
+ * (or a good sequence) at each place of a longer text, and texts cut at
+ * each length, are judged as byte by byte. */
+static void
+test_utf8_at_every_place(void)
+{
+	static const char *bad[] = { "\x80", "\xff", "\xc3\x28", "\xed\xa0\x80",
+		"\xf0\x80\x80\xaf" };
+	static const char *good[] = { "\xc3\xa9", "\xe2\x82\xac",
+		"\xf0\x9d\x84\x9e", "\x7f", "\x01" };
+	char buf[64];
+	size_t pos, k, len;
+	int wrong = 0;
+
+	for (pos = 0; pos < 40; pos++) {
+		for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			memset(buf, 'a', sizeof(buf));
+			len = strlen(bad[k]);
+			memcpy(buf + pos, bad[k], len);
+			if (json_utf8_valid(buf, 48))
+				wrong++;
+		}
+		for (k = 0; k < sizeof(good) / sizeof(good[0]); k++) {
+			memset(buf, 'a', sizeof(buf));
+			len = strlen(good[k]);
+			memcpy(buf + pos, good[k], len);
+			if (!json_utf8_valid(buf, 48))
+				wrong++;
+		}
+		memset(buf, 'a', sizeof(buf));
+		buf[pos] = '\0';
+		if (json_utf8_valid(buf, 48))
+			wrong++;
+		/* A sequence cut by the end of the text. */
+		memset(buf, 'a', sizeof(buf));
+		memcpy(buf + pos, "\xe2\x82\xac", 3);
+		if (json_utf8_valid(buf, pos + 2) || !json_utf8_valid(buf, pos))
+			wrong++;
+	}
+	ok(wrong == 0, "a bad byte, NUL, a good sequence or a cut one at each "
+	    "of 40 places: judged right (%d wrong)", wrong);
+}
+
 static void
 test_basic_parse(void)
 {
@@ -421,6 +464,7 @@ main(void)
 	cJSON *v;
 
 	test_utf8();
+	test_utf8_at_every_place();
 	test_basic_parse();
 	test_numbers();
 	test_dup_keys();
