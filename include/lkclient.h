@@ -24,6 +24,7 @@ struct upstream;
 struct conf;
 struct lkclient;
 struct lk_call;
+struct lk_room;
 
 enum lk_method {
 	LK_CREATE_ROOM, LK_DELETE_ROOM, LK_LIST_ROOMS, LK_LIST_PARTICIPANTS,
@@ -77,9 +78,27 @@ struct lk_result {
 					   the LiveKit call once: where 0) */
 	int		 cached;	/* 1: from the room cache, no LiveKit
 					   call at all */
+	struct lk_room	*kept;		/* the room cache's entry this body
+					   is, or NULL: see lk_memo */
 };
 
 typedef void (*lk_done_fn)(void *arg, const struct lk_result *);
+
+/*
+ * What a caller derived from a kept (room cache) answer, kept with it so
+ * that the next caller given the same answer need not derive it again:
+ * lk_memo returns it, or NULL (none yet, or res is not a kept answer).
+ * lk_memo_keep hands memo to res's entry, which frees it with free_fn
+ * when the entry goes (expired, replaced, dropped) and no call holds it
+ * any more; returns 0, or -1 when res is not a kept answer or already
+ * has a memo (memo stays the caller's).  A memo may only be read while
+ * its answer is (the callback's duration) unless the caller counts its
+ * own references in it.  One kind of memo: roomaccess's (a room's
+ * parsed gateway metadata) is the only one.
+ */
+void		*lk_memo(const struct lk_result *res);
+int		 lk_memo_keep(const struct lk_result *res, void *memo,
+		    void (*free_fn)(void *));
 
 /* Borrows up and conf; conf may be swapped later with lkclient_set_conf. */
 struct lkclient	*lkclient_new(struct upstream *, const struct conf *);

@@ -53,6 +53,8 @@ struct lk_room {
 	int		 refs;
 	int		 renewing;	/* a look-up to replace it was started */
 	cJSON		*answer;
+	void		*memo;		/* lk_memo_keep's, or NULL */
+	void		(*memo_free)(void *);
 };
 
 /* One request to LiveKit, and the calls waiting for its answer. */

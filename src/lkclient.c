@@ -413,8 +413,10 @@ lk_flight_done(void *arg, const struct up_result *r)
 		lk_room_forget(f->lk, f->room);
 	else if (f->room != NULL && res.outcome == LK_OK)
 		kept = lk_keep(f, &a, r->bodylen);
-	if (kept != NULL)
+	if (kept != NULL) {
 		res.body = kept->answer;
+		res.kept = kept;
+	}
 	lk_flight_answer(f, &res);
 	lk_room_unref(kept);
 	lk_answer_clear(&a);

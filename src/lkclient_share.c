@@ -50,9 +50,28 @@ lk_room_unref(void *arg)
 	struct lk_room *kept = arg;
 
 	if (kept != NULL && --kept->refs == 0) {
+		if (kept->memo != NULL)
+			kept->memo_free(kept->memo);
 		cJSON_Delete(kept->answer);
 		free(kept);
 	}
+}
+
+void *
+lk_memo(const struct lk_result *res)
+{
+	return res->kept != NULL ? res->kept->memo : NULL;
+}
+
+int
+lk_memo_keep(const struct lk_result *res, void *memo,
+    void (*free_fn)(void *))
+{
+	if (res->kept == NULL || res->kept->memo != NULL)
+		return -1;
+	res->kept->memo = memo;
+	res->kept->memo_free = free_fn;
+	return 0;
 }
 
 void
@@ -153,6 +172,7 @@ lk_hits_fire(evutil_socket_t fd, short what, void *arg)
 		res.outcome = LK_OK;
 		res.http_status = 200;
 		res.body = f->kept->answer;
+		res.kept = f->kept;
 		res.cached = 1;
 		lk_flight_answer(f, &res);
 	}

@@ -15,6 +15,19 @@
 /* Bound of the participant count we read (LiveKit's is a uint32). */
 #define NUM_PARTICIPANTS_MAX 1000000
 
+/*
+ * A room's gateway metadata as read from one answer.  When the answer is
+ * the room cache's, it is kept with it (lk_memo), so that the requests
+ * the cache serves do not each parse the same metadata again; each
+ * look-up that uses it holds a reference, as the cache may let the
+ * answer go while a request still needs it.
+ */
+struct meta_read {
+	int		 refs;
+	int		 has_meta;
+	struct roommeta	 meta;
+};
+
 struct lookup {
 	struct room_found f;		/* first: found and lookup convert */
 	const struct room_rule *rule;
@@ -22,12 +35,21 @@ struct lookup {
 	roomaccess_ok_fn ok;		/* roomaccess_check's */
 	void		(*arg_free)(void *);
 	cJSON		*kept;		/* roomaccess_keep's copy; owned */
-	struct roommeta	 meta;
-	int		 meta_read;	/* meta and has_meta are set */
-	int		 has_meta;
+	struct meta_read *meta;		/* NULL until read; a reference */
 };
 
 static int	join_allow(struct rq *, struct room_found *);
+
+static void
+meta_unref(void *arg)
+{
+	struct meta_read *m = arg;
+
+	if (m != NULL && --m->refs == 0) {
+		roommeta_clear(&m->meta);
+		free(m);
+	}
+}
 
 const struct room_rule roomaccess_any = {
 	.notfound = E_ROOM_NOT_FOUND,
@@ -48,7 +70,7 @@ lookup_free(void *arg)
 	if (l->arg_free != NULL)
 		l->arg_free(l->f.arg);
 	cJSON_Delete(l->kept);
-	roommeta_clear(&l->meta);
+	meta_unref(l->meta);
 	free(l);
 }
 
@@ -76,6 +98,14 @@ room_listed(struct rq *rq, const struct lk_result *res)
 	if ((l->f.room = cJSON_GetArrayItem(rooms, 0)) == NULL) {
 		answer_absent(rq, l);
 		return;
+	}
+	if ((l->meta = lk_memo(res)) != NULL)
+		l->meta->refs++;	/* read for an earlier request */
+	else if (res->kept != NULL) {
+		/* The cache's answer: read now, and kept with it. */
+		(void)roomaccess_meta(&l->f);
+		if (lk_memo_keep(res, l->meta, meta_unref) == 0)
+			l->meta->refs++;
 	}
 	json_get_int(l->f.room, "num_participants", 0, NUM_PARTICIPANTS_MAX,
 	    &l->f.num_participants);
@@ -166,12 +196,13 @@ roomaccess_meta(struct room_found *f)
 	struct lookup *l = (struct lookup *)f;
 	const char *text = NULL;
 
-	if (!l->meta_read) {
+	if (l->meta == NULL) {
+		l->meta = xcalloc(1, sizeof(*l->meta));
+		l->meta->refs = 1;
 		json_get_string(f->room, "metadata", &text);
-		l->has_meta = roommeta_parse(text, &l->meta) == 0;
-		l->meta_read = 1;
+		l->meta->has_meta = roommeta_parse(text, &l->meta->meta) == 0;
 	}
-	return l->has_meta ? &l->meta : NULL;
+	return l->meta->has_meta ? &l->meta->meta : NULL;
 }
 
 /* --- the join rule --- */

@@ -190,7 +190,9 @@ async function waitHealthy(url, exited, logs) {
 }
 
 // LiveKit's own token classes, for judging the tokens lkgate signs.
-export { AccessToken, TokenVerifier, WebhookReceiver } from '../emulator/sdk.mjs';
+export {
+  AccessToken, RoomServiceClient, TokenVerifier, WebhookReceiver,
+} from '../emulator/sdk.mjs';
 
 // The payload of a compact JWT, without verifying it.
 export function decodeJwt(token) {

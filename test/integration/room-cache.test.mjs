@@ -11,7 +11,9 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
 import { startEmulator } from '../emulator/emulator.mjs';
-import { AccessToken, TokenVerifier, request, startLkgate } from './lib.mjs';
+import {
+  AccessToken, RoomServiceClient, TokenVerifier, request, startLkgate,
+} from './lib.mjs';
 
 const LK_KEY = 'APIroomcache';
 const LK_SECRET = 'a-room-cache-livekit-secret-of-32-chars';
@@ -240,6 +242,34 @@ describe('room_cache_ms', () => {
     await sleep(400);
     assert.equal((await token(gw, 'bob', 'short')).status, 200);
     assert.equal(listRooms(), 2, 'after 300 ms: two');
+  });
+
+  // What a request reads from a kept answer (the room's gateway metadata,
+  // parsed once for all the requests the cache serves) goes with that
+  // answer: metadata changed at LiveKit behind lkgate's back counts from
+  // the next look-up, not before and not later.
+  it('metadata changed at LiveKit counts from the next look-up', async () => {
+    const gw = await gateway({ LKGATE_ROOM_CACHE_MS: '300' });
+    await makeRoom(gw, 'changed', ['bob']);
+    lk.calls.length = 0;
+    assert.equal((await token(gw, 'carol', 'changed')).status, 403);
+    assert.equal((await token(gw, 'bob', 'changed')).status, 200);
+    const meta = JSON.parse(lk.rooms.get('changed').room.metadata);
+    const invited = JSON.stringify(meta.invited);
+    assert.ok(invited.includes('bob'), invited);
+    meta.invited = JSON.parse(invited.replaceAll('bob', 'carol'));
+    const rooms = new RoomServiceClient(`http://127.0.0.1:${lk.port}`,
+      LK_KEY, LK_SECRET);
+    await rooms.updateRoomMetadata('changed', JSON.stringify(meta));
+    assert.equal((await token(gw, 'carol', 'changed')).status, 403,
+      'within the TTL: the kept answer, its metadata read before');
+    assert.equal(listRooms(), 1);
+    await sleep(400);
+    assert.equal((await token(gw, 'carol', 'changed')).status, 200,
+      'after it: the new metadata');
+    const res = await token(gw, 'bob', 'changed');
+    assert.equal(res.status, 403, 'bob is no longer invited');
+    assert.equal(listRooms(), 2);
   });
 
   it('a room asked for late in its TTL is renewed meanwhile',
