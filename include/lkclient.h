@@ -120,9 +120,11 @@ void		 lkclient_set_conf(struct lkclient *, const struct conf *);
  * The room cache: a ListRooms of exactly one name ({"names":[name]})
  * that found the room is kept for room_cache_ms (0: never), and the same
  * look-up within that time is answered from it (res.cached 1), still from
- * the loop; one in the second half of that time also asks LiveKit again
- * (once), with no caller waiting, and keeps the new answer.  An answer without
- * the room is never kept.  Bounded in entries and bytes.
+ * the loop; one in the second half of that time also has the room asked
+ * for again (once), with no caller waiting, and the new answer kept: the
+ * rooms due are gathered for a tenth of that time and asked for together
+ * (lkclient_renew.c), and one the answer lacks is dropped.  An answer
+ * without the room is never kept.  Bounded in entries and bytes.
  */
 struct lk_call	*lk_call(struct lkclient *, enum lk_method, const char *room,
 		    cJSON *body, lk_done_fn done, void *arg);

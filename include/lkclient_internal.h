@@ -8,6 +8,8 @@
  *
  *   lkclient.c        the calls: methods, service tokens, Twirp requests,
  *                     the room cache's rules, lkclient_new/free
+ *   lkclient_renew.c  the renewals of kept rooms gathered into one
+ *                     ListRooms, and its answer split into kept rooms
  *   lkclient_share.c  the flights: one request to LiveKit and the calls
  *                     waiting on it, shared reads found by key, answers
  *                     given from the loop (cache hits)
@@ -39,6 +41,10 @@
 #include "upstream.h"
 
 #define LK_FLIGHT_BUCKETS	256		/* power of two */
+#define LK_RENEW_MAX		100		/* rooms in one renewal */
+/* The bytes a kept answer is counted for, per byte of its JSON text:
+ * about what the parsed tree takes. */
+#define LK_ROOM_CACHE_FACTOR	2
 
 enum lk_grant { GRANT_CREATE, GRANT_LIST, GRANT_ADMIN };
 
@@ -73,6 +79,9 @@ struct lk_flight {
 	struct lk_room		*kept;		/* a cache hit's answer */
 	struct roomcount	*count;		/* lk_count_rooms': the answer
 						   is fed to it as it comes */
+	char			**batch;	/* a renewal's rooms (owned);
+						   NULL once kept or changed */
+	size_t			 nbatch;
 	int			 queued;	/* in lk->hits */
 	TAILQ_HEAD(, lk_call)	 waiters;
 	TAILQ_ENTRY(lk_flight)	 entry;		/* in lk->flights */
@@ -99,7 +108,25 @@ struct lkclient {
 	size_t			 nhits;
 	struct event		*hit_ev;	/* gives them */
 	struct event		*trim;		/* see lk_give_back_memory */
+	char			*renew[LK_RENEW_MAX];	/* rooms due, gathered */
+	size_t			 nrenew;
+	struct event		*renew_ev;	/* asks for them */
 };
+
+/* lkclient_renew.c: renewals gathered (see there). */
+uint64_t	 lk_room_ttl(const struct lkclient *);
+/* Adds room (copied) to the renewal being gathered; -1 when it is full
+ * (LK_RENEW_MAX rooms): ask for those first. */
+int		 lk_renew_ask(struct lkclient *, const char *room);
+/* Moves the gathered names (owned) to names[LK_RENEW_MAX]; their count. */
+size_t		 lk_renew_take(struct lkclient *, char **names);
+/* room changed: not renewed, and not kept from a renewal on its way. */
+void		 lk_renew_forget(struct lkclient *, const char *room);
+void		 lk_renew_clear(struct lkclient *);
+/* A renewal's answer (LK_OK; its JSON text len bytes): each room asked
+ * for kept, taken from a's body; those it lacks dropped. */
+struct lk_answer;
+void		 lk_renew_keep(struct lk_flight *, struct lk_answer *, size_t len);
 
 /* lkclient_share.c: the flights. */
 size_t		 lk_bucket(const char *);

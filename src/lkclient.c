@@ -70,9 +70,6 @@
 #define LK_PROBE_TIMEOUT_MS	2000
 #define LK_ROOM_CACHE_ENTRIES	4096
 #define LK_ROOM_CACHE_BYTES	(4 * 1024 * 1024)
-/* The bytes a kept answer is counted for, per byte of its JSON text:
- * about what the parsed tree takes. */
-#define LK_ROOM_CACHE_FACTOR	2
 #define LK_TRIM_AFTER		(1024 * 1024)	/* answer bytes */
 #define LK_TRIM_DELAY_S		1
 /* The key of a count's flight: lk_call's keys start with a digit. */
@@ -262,13 +259,6 @@ lk_log_failure(const struct lk_flight *f, const struct lk_result *res)
 static void	lk_flight_start(struct lk_flight *, const struct lk_method_info *,
 		    const char *, const char *);
 
-static uint64_t
-lk_room_ttl(const struct lkclient *lk)
-{
-	return lk->conf->room_cache_ms > 0 ? (uint64_t)lk->conf->room_cache_ms
-	    : 0;
-}
-
 /* The name a ListRooms body asks for when it is {"names":[name]} and
  * nothing else, else NULL. */
 static const char *
@@ -292,6 +282,7 @@ lk_room_forget(struct lkclient *lk, const char *room)
 	struct lk_flight *f;
 
 	lkcache_drop(lk->rooms, room);
+	lk_renew_forget(lk, room);
 	/* A look-up on its way may have been answered before the change. */
 	TAILQ_FOREACH(f, &lk->flights, entry)
 		if (!f->write && f->room != NULL && strcmp(f->room, room) == 0) {
@@ -347,31 +338,57 @@ lk_renew_age(uint64_t ttl, const char *room)
 	return ttl / 2 + lk_bucket(room) * (ttl / 4) / (LK_FLIGHT_BUCKETS - 1);
 }
 
+static void	lk_renew_fire(evutil_socket_t, short, void *);
+
+/* Gathers room for renewal; a full gathering is asked for first. */
+static void
+lk_renew_room(struct lkclient *lk, const char *room)
+{
+	if (lk_renew_ask(lk, room) == -1) {
+		lk_renew_fire(-1, 0, lk);
+		if (lk_renew_ask(lk, room) == -1)
+			fatal("lkclient: a renewal gathered nothing");
+	}
+}
+
 /*
- * Asks LiveKit again for a kept room (body, the look-up of room) with no
- * caller waiting: its answer replaces the kept one.  A busy room is then
- * never without an answer kept, and its tokens never all wait at once
- * for a look-up when the kept answer runs out.  Nothing when the same
- * look-up is already on its way.
+ * Asks LiveKit again for the kept rooms gathered for renewal
+ * (lkclient_renew.c), in one ListRooms with no caller waiting: its answer
+ * replaces the kept ones.  A busy room is then never without an answer
+ * kept, and its tokens never all wait at once for a look-up when the kept
+ * answer runs out.
  */
 static void
-lk_refresh(struct lkclient *lk, const struct lk_method_info *mi,
-    const cJSON *body, const char *room)
+lk_renew_fire(evutil_socket_t fd, short what, void *arg)
 {
+	struct lkclient *lk = arg;
+	const struct lk_method_info *mi = &methods[LK_LIST_ROOMS];
 	struct lk_flight *f;
-	char *text, *key, *jwt;
+	cJSON *body, *names;
+	char *batch[LK_RENEW_MAX], *text, *jwt;
+	size_t i, n;
 
+	(void)fd;
+	(void)what;
+	if ((n = lk_renew_take(lk, batch)) == 0)
+		return;
+	body = json_new_object();
+	names = json_new_array();
+	for (i = 0; i < n; i++)
+		json_append(names, json_new_string(batch[i]));
+	json_add_item(body, "names", names);
 	text = json_print(body);
-	/* The key of lk_call's shared reads: ListRooms has no grant room. */
-	key = xasprintf("%d\n\n%s", (int)LK_LIST_ROOMS, text);
-	if (lk_flight_find(lk, key) != NULL ||
-	    (jwt = lk_token(lk, mi->grant, NULL)) == NULL) {
-		free(key);
+	cJSON_Delete(body);
+	f = lk_flight_new(lk, mi->name, NULL);
+	f->batch = xcalloc(n, sizeof(*f->batch));
+	memcpy(f->batch, batch, n * sizeof(*batch));
+	f->nbatch = n;
+	if ((jwt = lk_token(lk, mi->grant, NULL)) == NULL) {
+		/* The kept answers run out; the rooms are looked up then. */
+		lk_flight_free(f);
 		free(text);
 		return;
 	}
-	f = lk_flight_new(lk, mi->name, key);
-	f->room = xstrdup(room);
 	lk_flight_start(f, mi, jwt, text);
 	lk_forget(jwt);
 	free(text);
@@ -413,6 +430,8 @@ lk_flight_done(void *arg, const struct up_result *r)
 		lk_room_forget(f->lk, f->room);
 	else if (f->room != NULL && res.outcome == LK_OK)
 		kept = lk_keep(f, &a, r->bodylen);
+	else if (f->batch != NULL && res.outcome == LK_OK)
+		lk_renew_keep(f, &a, r->bodylen);
 	if (kept != NULL) {
 		res.body = kept->answer;
 		res.kept = kept;
@@ -526,7 +545,7 @@ lk_call(struct lkclient *lk, enum lk_method m, const char *room,
 		if (kept != NULL) {
 			if (!kept->renewing && age >= lk_renew_age(ttl, one)) {
 				kept->renewing = 1;
-				lk_refresh(lk, mi, body, one);
+				lk_renew_room(lk, one);
 			}
 			cJSON_Delete(body);
 			return lk_hit(lk, mi->name, kept, done, arg);
@@ -658,6 +677,8 @@ lkclient_new(struct upstream *up, const struct conf *cf)
 	if (lk->hit_ev == NULL)
 		fatal("lkclient: event_new failed");
 	if ((lk->trim = evtimer_new(upstream_base(up), lk_trim_fire,
+	    lk)) == NULL ||
+	    (lk->renew_ev = evtimer_new(upstream_base(up), lk_renew_fire,
 	    lk)) == NULL)
 		fatal("evtimer_new failed");
 	return lk;
@@ -689,6 +710,8 @@ lkclient_free(struct lkclient *lk)
 		lk_flight_free(f);
 	}
 	lk_cache_drop(lk);
+	lk_renew_clear(lk);
+	event_free(lk->renew_ev);
 	lkcache_free(lk->rooms);
 	event_free(lk->hit_ev);
 	event_free(lk->trim);

@@ -84,6 +84,9 @@ lk_flight_free(struct lk_flight *f)
 	}
 	TAILQ_REMOVE(&f->lk->flights, f, entry);
 	lk_room_unref(f->kept);
+	while (f->nbatch > 0)
+		free(f->batch[--f->nbatch]);
+	free(f->batch);
 	free(f->room);
 	free(f->count);
 	free(f);

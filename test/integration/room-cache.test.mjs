@@ -281,13 +281,93 @@ describe('room_cache_ms', () => {
       await sleep(1700);
       assert.equal((await token(gw, 'bob', 'renewed')).status, 200,
         'from the cache, at once');
-      await sleep(200);
+      // Renewals are gathered for a tenth of the time (200 ms) first.
+      await sleep(350);
       assert.equal(listRooms(), 2, 'and looked up again behind it');
-      await sleep(400);
-      // 2300 ms after the first look-up, 600 after the renewal (renewed
-      // from between 1000 and 1500 ms of age).
+      await sleep(250);
+      // 2300 ms after the first look-up, 400 after the renewal (asked
+      // for from between 1000 and 1500 ms of age, sent 200 ms later).
       assert.equal((await token(gw, 'bob', 'renewed')).status, 200);
       assert.equal(listRooms(), 2, 'the renewed answer is used');
+    });
+
+  // Many busy rooms: their renewals are gathered for a tenth of the
+  // cache's time and asked for in one ListRooms, not one a room.
+  it('rooms due together are renewed in one ListRooms', async () => {
+    const gw = await gateway({ LKGATE_ROOM_CACHE_MS: '1000' });
+    const names = [];
+    for (let i = 0; i < 20; i++) names.push(`busy-${i}`);
+    for (const n of names) await makeRoom(gw, n);
+    lk.calls.length = 0;
+    for (const n of names) {
+      assert.equal((await token(gw, 'bob', n)).status, 200);
+    }
+    assert.equal(listRooms(), 20, 'one look-up a room');
+    await sleep(800);	// every room is past its renewal age (750 ms)
+    lk.calls.length = 0;
+    for (const n of names) {
+      assert.equal((await token(gw, 'bob', n)).status, 200, 'kept');
+    }
+    assert.equal(listRooms(), 0, 'renewals wait to be gathered');
+    await sleep(250);
+    const calls = lk.callsOf('ListRooms');
+    assert.ok(calls.length >= 1 && calls.length <= 2,
+      `${calls.length} ListRooms for 20 renewals`);
+    const asked = calls.flatMap((c) => c.body.names);
+    assert.deepEqual([...asked].sort(), [...names].sort(),
+      'every room asked for once');
+    // 1300 ms after the first look-ups: the renewed answers are used.
+    await sleep(250);
+    lk.calls.length = 0;
+    for (const n of names) {
+      assert.equal((await token(gw, 'bob', n)).status, 200);
+    }
+    assert.equal(listRooms(), 0, 'no look-up: each room was renewed');
+  });
+
+  it('a room a renewal finds gone is dropped at once', async () => {
+    const gw = await gateway({ LKGATE_ROOM_CACHE_MS: '1000' });
+    await makeRoom(gw, 'vanishing');
+    await makeRoom(gw, 'staying');
+    assert.equal((await token(gw, 'bob', 'vanishing')).status, 200);
+    assert.equal((await token(gw, 'bob', 'staying')).status, 200);
+    await sleep(800);
+    // Deleted at LiveKit behind lkgate's back: no webhook, no write.
+    const rooms = new RoomServiceClient(`http://127.0.0.1:${lk.port}`,
+      LK_KEY, LK_SECRET);
+    await rooms.deleteRoom('vanishing');
+    assert.equal((await token(gw, 'bob', 'vanishing')).status, 200,
+      'still kept: asked for renewal');
+    assert.equal((await token(gw, 'bob', 'staying')).status, 200);
+    await sleep(200);
+    lk.calls.length = 0;
+    const res = await token(gw, 'bob', 'vanishing');
+    assert.equal(res.status, 404, res.text);
+    assert.equal(res.json.code, 'ROOM_NOT_FOUND');
+    assert.equal(listRooms(), 1, 'looked up, not kept');
+    assert.equal((await token(gw, 'bob', 'staying')).status, 200);
+    assert.equal(listRooms(), 1, 'the other one was renewed');
+  });
+
+  it('a room changed while its renewal is on its way is not kept from it',
+    async () => {
+      const gw = await gateway({ LKGATE_ROOM_CACHE_MS: '1000' });
+      await makeRoom(gw, 'renew-race');
+      assert.equal((await token(gw, 'bob', 'renew-race')).status, 200);
+      await sleep(800);
+      lk.setDelay(400);		// the renewal's answer comes late
+      try {
+        assert.equal((await token(gw, 'bob', 'renew-race')).status, 200);
+        await sleep(200);	// the renewal is on its way
+        assert.equal(listRooms() >= 1, true);
+        await webhook(gw, 'participant_joined', 'renew-race');
+        await sleep(500);	// it was answered, and not kept
+      } finally {
+        lk.setDelay(0);
+      }
+      lk.calls.length = 0;
+      assert.equal((await token(gw, 'bob', 'renew-race')).status, 200);
+      assert.equal(listRooms(), 1, 'looked up again');
     });
 
   it('0: every token makes a ListRooms, and no hit is counted', async () => {
