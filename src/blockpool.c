@@ -211,6 +211,16 @@ blockpool_stats(const struct blockpool *bp, struct blockpool_stats *st)
 
 /* --- libevent's pool --- */
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BLOCKPOOL_UNDER_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define BLOCKPOOL_UNDER_ASAN 1
+#endif
+
+#ifndef BLOCKPOOL_UNDER_ASAN
 static struct blockpool *libevent_pool;
 
 static void *
@@ -230,14 +240,6 @@ libevent_free(void *p)
 {
 	blockpool_release(libevent_pool, p);
 }
-
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define BLOCKPOOL_UNDER_ASAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define BLOCKPOOL_UNDER_ASAN 1
 #endif
 
 void
