@@ -42,6 +42,7 @@
 
 #include "clientip.h"
 #include "conf.h"
+#include "headscan.h"
 #include "httpfront.h"
 #include "httpfront_gate.h"
 #include "httpfront_reply.h"
@@ -66,9 +67,12 @@
  * the same loop turn, through the second (conn_adopt).  From then on
  * evhttp's close callback is ours for the connection's whole life, so
  * that open connections can be counted and capped, the request in
- * progress, if any, learns that its peer is gone, and a request that
- * arrives too slowly is cut off (evhttp's own timeout starts again at
- * every byte, so a byte a second keeps a connection forever).
+ * progress, if any, learns that its peer is gone, a request that arrives
+ * too slowly is cut off (evhttp's own timeout starts again at every byte,
+ * so a byte a second keeps a connection forever), and a request whose
+ * head holds a NUL byte is refused (evhttp cuts a header value there).
+ * Both look at a request's bytes as they arrive, until its head is whole
+ * (conn_input).
  */
 struct conn {
 	struct httpfront	*front;
@@ -77,6 +81,8 @@ struct conn {
 	struct rq		*rq;	/* the request in progress, or NULL */
 	struct event		*timer;	/* adopts, then the head deadline */
 	struct evbuffer_cb_entry *input_cb;	/* conn_input, once adopted */
+	int			 listening;	/* input_cb is enabled */
+	struct headscan		 head;	/* the next request's, so far */
 	struct ipcount		*ip;	/* its address's count; NULL: exempt */
 	int			 head_armed;
 	int			 admitted;	/* counted in nadmitted */
@@ -270,22 +276,62 @@ conn_adopt(struct conn *c, int may_refuse)
 	if ((c->input_cb = evbuffer_add_cb(bufferevent_get_input(c->bev),
 	    conn_input, c)) == NULL)
 		fatal("evbuffer_add_cb failed");
+	c->listening = 1;
 }
 
-/* Whether conn_input hears of the input: not while the head deadline is
- * armed, as evhttp then drains the input a line at a time. */
+/* Whether conn_input hears of the input: not once the head is whole, as
+ * evhttp then drains the input a line at a time. */
 static void
 conn_listen_input(struct conn *c, int on)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 
+	if (c->listening == on)
+		return;
+	c->listening = on;
 	if ((on ? evbuffer_cb_set_flags(in, c->input_cb, EVBUFFER_CB_ENABLED) :
 	    evbuffer_cb_clear_flags(in, c->input_cb, EVBUFFER_CB_ENABLED)) ==
 	    -1)
 		fatal("evbuffer_cb_set_flags failed");
 }
 
-/* A request began arriving: it has header_timeout to arrive whole. */
+/* Feeds the n bytes that just arrived at the end of buf to the head
+ * scan; 1 once the head is whole. */
+static int
+conn_scan_head(struct conn *c, struct evbuffer *buf, size_t n)
+{
+	struct evbuffer_iovec vec[4];
+	struct evbuffer_ptr at;
+	size_t len = evbuffer_get_length(buf), take;
+	int i, nvec;
+
+	if (evbuffer_ptr_set(buf, &at, len - n, EVBUFFER_PTR_SET) == -1)
+		fatal("evbuffer_ptr_set failed");
+	while (n > 0) {
+		if ((nvec = evbuffer_peek(buf, (ev_ssize_t)n, &at, vec, 4)) <= 0)
+			return 0;	/* not there: cannot be */
+		if (nvec > 4)
+			nvec = 4;
+		for (i = 0; i < nvec && n > 0; i++) {
+			take = vec[i].iov_len < n ? vec[i].iov_len : n;
+			if (headscan_feed(&c->head, vec[i].iov_base, take))
+				return 1;
+			n -= take;
+			if (evbuffer_ptr_set(buf, &at, take, EVBUFFER_PTR_ADD)
+			    == -1 && n > 0)
+				fatal("evbuffer_ptr_set failed");
+		}
+	}
+	return 0;
+}
+
+/*
+ * Bytes of the next request arrived: from the first, it has header_timeout
+ * to arrive whole; until its head is whole, its bytes are scanned for its
+ * end and a NUL.  (Bytes that come while a request is served are the next
+ * one's, sent ahead: they are not scanned, and evhttp reads them as
+ * before.)
+ */
 static void
 conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
     void *arg)
@@ -293,14 +339,16 @@ conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 	struct conn *c = arg;
 	struct timeval tv = { 0, 0 };
 
-	(void)buf;
-	if (info->n_added == 0 || c->rq != NULL || c->head_armed)
+	if (info->n_added == 0 || c->rq != NULL)
 		return;
-	tv.tv_sec = (time_t)c->front->rqf.gate->conf->header_timeout;
-	if (evtimer_add(c->timer, &tv) == -1)
-		fatal("evtimer_add failed");
-	c->head_armed = 1;
-	conn_listen_input(c, 0);
+	if (!c->head_armed) {
+		tv.tv_sec = (time_t)c->front->rqf.gate->conf->header_timeout;
+		if (evtimer_add(c->timer, &tv) == -1)
+			fatal("evtimer_add failed");
+		c->head_armed = 1;
+	}
+	if (conn_scan_head(c, buf, info->n_added))
+		conn_listen_input(c, 0);
 }
 
 /* Adopts the connection, or closes it when its request is too slow. */
@@ -316,7 +364,6 @@ conn_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	c->head_armed = 0;
-	conn_listen_input(c, 1);
 	if (c->rq != NULL)
 		return;
 	metrics_inc(c->front->rqf.gate->metrics, MC_HEADER_TIMEOUTS);
@@ -362,7 +409,6 @@ conn_get(struct httpfront *front, struct evhttp_connection *evcon)
 	if (c->head_armed) {
 		event_del(c->timer);
 		c->head_armed = 0;
-		conn_listen_input(c, 1);
 	}
 	return c;
 }
@@ -535,11 +581,22 @@ front_request(struct evhttp_request *req, void *arg)
 	struct httpfront *front = arg;
 	struct conn *c;
 	struct rq *rq;
+	int head_nul;
 
 	c = conn_get(front, evhttp_request_get_connection(req));
+	head_nul = c->head.nul;
+	/* The next request's head is scanned from its first byte. */
+	headscan_reset(&c->head);
+	conn_listen_input(c, 1);
 	rq = rq_new(&front->rqf, req, &c->rq);
 	if (rq_framing_ok(rq) == -1)
 		return;
+	if (head_nul) {
+		rq_set_header(rq, "Connection", "close");
+		rq_reply_error(rq, E_INVALID_INPUT,
+		    "the request line or a header holds a NUL byte");
+		return;
+	}
 	if (front->rqf.gate->stopping) {
 		rq_set_header(rq, "Connection", "close");
 		rq_set_header(rq, "Retry-After", "1");

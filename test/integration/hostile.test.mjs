@@ -388,6 +388,45 @@ describe('framing', () => {
     assert.deepEqual(answers, ['HTTP/1.1 400'], c.data);
     assert.match(c.data, /^Connection: close\r$/mi);
   });
+
+  // evhttp cuts a header value at a NUL byte: lkgate looks at each
+  // request's bytes as they arrive, until its head is whole, and refuses
+  // a head that holds one, however the bytes are split.
+  const sessionGet = (key) => 'GET /api/sessions/' +
+    '00000000-0000-4000-8000-000000000000 HTTP/1.1\r\nHost: x\r\n' +
+    `X-API-Key: ${key}`;
+  const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('a NUL in X-API-Key arriving in its own piece: 400, Connection: close', async () => {
+    const c = await connectFrom(gw.port, '127.0.0.1');
+    c.sock.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.ok(await waitFor(() => /\r\n\r\nOK/.test(c.data), 3000), c.data);
+    for (const piece of [sessionGet(KEY), '\x00', 'tail\r', '\n\r', '\n']) {
+      c.sock.write(Buffer.from(piece, 'latin1'));
+      await pause(30);
+    }
+    assert.ok(await waitFor(() => c.closed, 3000), 'the connection stayed open');
+    // The first body ("OK") has no line end: the next status line follows.
+    const answers = c.data.match(/HTTP\/1\.1 \d{3}/g) ?? [];
+    assert.deepEqual(answers, ['HTTP/1.1 200', 'HTTP/1.1 400'], c.data);
+    assert.match(c.data, /"code":"INVALID_INPUT"/);
+    assert.match(c.data, /holds a NUL byte/);
+  });
+
+  it('a NUL in a body is the body\'s (JSON) error, not the head\'s', async () => {
+    const body = '{"user_id":"u\x00"}';
+    const head = 'POST /api/sessions HTTP/1.1\r\nHost: x\r\n' +
+      `X-API-Key: ${KEY}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${body.length}\r\n\r\n`;
+    const c = await connectFrom(gw.port, '127.0.0.1');
+    c.sock.write(Buffer.from(head, 'latin1'));
+    await pause(30);
+    c.sock.write(Buffer.from(body, 'latin1'));
+    assert.ok(await waitFor(() => /\r\n\r\n\{.*\}/s.test(c.data), 3000), c.data);
+    assert.match(c.data, /^HTTP\/1\.1 400/);
+    assert.doesNotMatch(c.data, /holds a NUL byte/);
+    c.sock.destroy();
+  });
 });
 
 describe('a log reader that stalls', () => {
