@@ -132,6 +132,11 @@ void		 lk_renew_keep(struct lk_flight *, struct lk_answer *, size_t len);
 size_t		 lk_bucket(const char *);
 void		 lk_flight_close(struct lk_flight *);
 void		 lk_room_unref(void *);
+/* Keeps answer (taken; a ListRooms answer of one room, its JSON text about
+ * bytes long) in the room cache as the look-up of name, as of now.  With
+ * caller_ref, returns it with a reference for the caller; else NULL. */
+struct lk_room	*lk_room_keep(struct lkclient *, const char *name,
+		    cJSON *answer, size_t bytes, int caller_ref, uint64_t now);
 void		 lk_flight_free(struct lk_flight *);
 void		 lk_flight_answer(struct lk_flight *, struct lk_result *);
 struct lk_call	*lk_wait(struct lk_flight *, lk_done_fn, void *);

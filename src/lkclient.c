@@ -315,14 +315,10 @@ lk_keep(struct lk_flight *f, struct lk_answer *a, size_t len)
 	    json_get_array(a->body, "rooms", &rooms) != JG_OK ||
 	    cJSON_GetArraySize(rooms) < 1)
 		return NULL;
-	kept = xcalloc(1, sizeof(*kept));
-	kept->answer = a->body;
-	kept->refs = 2;		/* the cache's and the caller's */
-	a->body = NULL;
 	now = util_mono_ms();
 	lkcache_expire(lk->rooms, now, ttl);
-	lkcache_put(lk->rooms, f->room, kept,
-	    len * LK_ROOM_CACHE_FACTOR, now);
+	kept = lk_room_keep(lk, f->room, a->body, len, 1, now);
+	a->body = NULL;
 	return kept;
 }
 

@@ -108,17 +108,13 @@ static void
 keep_one(struct lkclient *lk, const char *name, cJSON *room, size_t bytes,
     uint64_t now)
 {
-	struct lk_room *kept;
 	cJSON *answer, *rooms;
 
 	answer = json_new_object();
 	rooms = json_new_array();
 	json_append(rooms, room);
 	json_add_item(answer, "rooms", rooms);
-	kept = xcalloc(1, sizeof(*kept));
-	kept->answer = answer;
-	kept->refs = 1;			/* the cache's */
-	lkcache_put(lk->rooms, name, kept, bytes * LK_ROOM_CACHE_FACTOR, now);
+	lk_room_keep(lk, name, answer, bytes, 0, now);
 }
 
 void

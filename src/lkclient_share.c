@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 #include <event2/event.h>
 
+#include "lkcache.h"
 #include "lkclient.h"
 #include "lkclient_internal.h"
 #include "util.h"
@@ -55,6 +56,21 @@ lk_room_unref(void *arg)
 		cJSON_Delete(kept->answer);
 		free(kept);
 	}
+}
+
+struct lk_room *
+lk_room_keep(struct lkclient *lk, const char *name, cJSON *answer,
+    size_t bytes, int caller_ref, uint64_t now)
+{
+	struct lk_room *kept;
+
+	kept = xcalloc(1, sizeof(*kept));
+	kept->answer = answer;
+	/* The caller's reference is made first: the cache may let an answer
+	 * too large for it go at once. */
+	kept->refs = 1 + (caller_ref != 0);
+	lkcache_put(lk->rooms, name, kept, bytes * LK_ROOM_CACHE_FACTOR, now);
+	return caller_ref ? kept : NULL;
 }
 
 void *
