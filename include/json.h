@@ -100,5 +100,7 @@ void	 json_add_item(cJSON *obj, const char *key, cJSON *item);
 /* Appends item (taking ownership) to arr. */
 void	 json_append(cJSON *arr, cJSON *item);
 cJSON	*json_new_string(const char *val);
+/* A deep copy of v (not NULL). */
+cJSON	*json_duplicate(const cJSON *v);
 
 #endif

@@ -124,7 +124,12 @@ void		 lkclient_set_conf(struct lkclient *, const struct conf *);
  * for again (once), with no caller waiting, and the new answer kept: the
  * rooms due are gathered for a tenth of that time and asked for together
  * (lkclient_renew.c), and one the answer lacks is dropped.  An answer
- * without the room is never kept.  Bounded in entries and bytes.
+ * without the room is never kept.  Bounded in entries and bytes.  The
+ * look-ups of one loop turn the cache does not answer are sent at its
+ * end, together: up to 100 names in one ListRooms, each call
+ * answered as if its look-up had been sent alone ({"rooms":[room]} or
+ * {"rooms":[]}, or the failure of that ListRooms); the first told owns
+ * the one call (res.shared 0), the others shared it.
  */
 struct lk_call	*lk_call(struct lkclient *, enum lk_method, const char *room,
 		    cJSON *body, lk_done_fn done, void *arg);
@@ -154,8 +159,9 @@ struct lk_call	*lk_probe(struct lkclient *, lk_done_fn done, void *arg);
 
 /* Aborts a call; its done callback never runs.  NULL is allowed, and so
  * is a call from inside that call's own done callback (a no-op).  1 when
- * the request to LiveKit was abandoned with it, 0 when there was none or
- * other calls still wait for its answer. */
+ * the request to LiveKit was abandoned with it, 0 when there was none
+ * (not sent yet) or other calls still wait for its answer (on the same
+ * look-up, or on the same ListRooms of several). */
 int		 lk_cancel(struct lk_call *);
 
 /* "CreateRoom", ...; used in logs and metrics. */

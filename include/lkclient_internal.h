@@ -9,10 +9,12 @@
  *   lkclient.c        the calls: methods, service tokens, Twirp requests,
  *                     the room cache's rules, lkclient_new/free
  *   lkclient_renew.c  the renewals of kept rooms gathered into one
- *                     ListRooms, and its answer split into kept rooms
+ *                     ListRooms; the answer of a ListRooms of many names
+ *                     split into one room a name
  *   lkclient_share.c  the flights: one request to LiveKit and the calls
  *                     waiting on it, shared reads found by key, answers
- *                     given from the loop (cache hits)
+ *                     given from the loop (cache hits), look-ups gathered
+ *                     to ride on one ListRooms
  *   lkclient_map.c    the mapping of LiveKit's answers and transport
  *                     results to an lk_outcome (pure), a count's answer
  *                     judged by its counter
@@ -21,7 +23,9 @@
  * cache; a flight owns its key, its room, its waiters (struct lk_call,
  * freed once told or cancelled), a reference to its kept answer and, for
  * a count, its counter (struct roomcount); a struct lk_room is freed with
- * its last reference (lk_room_unref).  The mapping functions fill a
+ * its last reference (lk_room_unref).  A carrier (the one request of
+ * several gathered look-ups) and its riders point at each other, owning
+ * neither: whichever is freed first unlinks itself from the other.  The mapping functions fill a
  * struct lk_answer the caller clears with lk_answer_clear().  Errors: none
  * of these fail; memory exhaustion is fatal (xcalloc).
  */
@@ -42,6 +46,7 @@
 
 #define LK_FLIGHT_BUCKETS	256		/* power of two */
 #define LK_RENEW_MAX		100		/* rooms in one renewal */
+#define LK_GATHER_MAX		100		/* look-ups on one carrier */
 /* The bytes a kept answer is counted for, per byte of its JSON text:
  * about what the parsed tree takes. */
 #define LK_ROOM_CACHE_FACTOR	2
@@ -83,10 +88,16 @@ struct lk_flight {
 						   NULL once kept or changed */
 	size_t			 nbatch;
 	int			 queued;	/* in lk->hits */
+	int			 gathered;	/* in lk->gather: not sent yet */
+	struct lk_flight	*carrier;	/* the request it rides on */
+	struct lk_flight	**riders;	/* a carrier's look-ups (NULL
+						   once gone), not owned */
+	size_t			 nriders;
 	TAILQ_HEAD(, lk_call)	 waiters;
 	TAILQ_ENTRY(lk_flight)	 entry;		/* in lk->flights */
 	LIST_ENTRY(lk_flight)	 bucket;	/* in lk->shared, while joinable */
 	TAILQ_ENTRY(lk_flight)	 hit_entry;	/* in lk->hits */
+	TAILQ_ENTRY(lk_flight)	 gather_entry;	/* in lk->gather */
 };
 
 struct lk_call {
@@ -111,6 +122,9 @@ struct lkclient {
 	char			*renew[LK_RENEW_MAX];	/* rooms due, gathered */
 	size_t			 nrenew;
 	struct event		*renew_ev;	/* asks for them */
+	TAILQ_HEAD(, lk_flight)	 gather;	/* look-ups of this loop turn */
+	size_t			 ngather;
+	struct event		*gather_ev;	/* sends them */
 };
 
 /* lkclient_renew.c: renewals gathered (see there). */
@@ -127,6 +141,12 @@ void		 lk_renew_clear(struct lkclient *);
  * for kept, taken from a's body; those it lacks dropped. */
 struct lk_answer;
 void		 lk_renew_keep(struct lk_flight *, struct lk_answer *, size_t len);
+/* Moves each room of body's "rooms" (a ListRooms answer) to found[i],
+ * names[i] being its name (NULL names match nothing; a name given twice
+ * gets a copy for the second); rooms asked for by no name are deleted.
+ * found[0..n) must be NULL on entry.  Returns the rooms the answer had. */
+size_t		 lk_split_rooms(cJSON *body, char *const *names, size_t n,
+		    cJSON **found);
 
 /* lkclient_share.c: the flights. */
 size_t		 lk_bucket(const char *);
@@ -138,6 +158,10 @@ void		 lk_room_unref(void *);
 struct lk_room	*lk_room_keep(struct lkclient *, const char *name,
 		    cJSON *answer, size_t bytes, int caller_ref, uint64_t now);
 void		 lk_flight_free(struct lk_flight *);
+/* Answers every waiter and frees the flight; res->shared is what the
+ * first waiter is told (the caller sets it: 0 but for the look-ups on
+ * one carrier after the first, which share its one call), the others
+ * are told 1. */
 void		 lk_flight_answer(struct lk_flight *, struct lk_result *);
 struct lk_call	*lk_wait(struct lk_flight *, lk_done_fn, void *);
 struct lk_flight *lk_flight_find(struct lkclient *, const char *);
@@ -145,6 +169,14 @@ struct lk_flight *lk_flight_new(struct lkclient *, const char *, char *);
 void		 lk_hits_fire(evutil_socket_t, short, void *);
 struct lk_call	*lk_hit(struct lkclient *, const char *, struct lk_room *,
 		    lk_done_fn, void *);
+/* Holds look-up f back until the end of this loop turn (gather_ev sends
+ * it, with the others held meanwhile); lk_gather_take moves up to
+ * LK_GATHER_MAX of them, oldest first, to flights[] and returns how many. */
+void		 lk_gather_add(struct lkclient *, struct lk_flight *);
+size_t		 lk_gather_take(struct lkclient *, struct lk_flight **);
+/* Links riders[0..n) (from lk_gather_take) to carrier. */
+void		 lk_carry(struct lk_flight *carrier, struct lk_flight **riders,
+		    size_t n);
 
 /* lkclient_map.c: answers to outcomes (lk_map_answer is in lkclient.h). */
 void		 lk_map_probe(long, const char *, size_t, struct lk_answer *);

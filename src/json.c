@@ -688,6 +688,12 @@ json_new_array(void)
 }
 
 cJSON *
+json_duplicate(const cJSON *v)
+{
+	return must(cJSON_Duplicate(v, 1), "copy");
+}
+
+cJSON *
 json_new_string(const char *val)
 {
 	return must(cJSON_CreateString(val), "string");

@@ -32,7 +32,10 @@
  * a room drop it, as they start and as they end, and so do LiveKit's
  * webhooks (lkclient_forget_room); a look-up of that room on its way
  * meanwhile is neither kept nor joined.  An answer from the cache is
- * given from the loop, as every other answer.
+ * given from the loop, as every other answer.  One-room look-ups the
+ * cache cannot answer are held back until the end of the loop turn and
+ * sent together (lk_gather_fire), each still a flight of its own that
+ * later calls join.
  *
  * This file makes the calls: the methods table, the service tokens, the
  * Twirp requests, the room cache's rules (what is kept, when it is
@@ -283,9 +286,11 @@ lk_room_forget(struct lkclient *lk, const char *room)
 
 	lkcache_drop(lk->rooms, room);
 	lk_renew_forget(lk, room);
-	/* A look-up on its way may have been answered before the change. */
+	/* A look-up on its way may have been answered before the change;
+	 * one held back (not sent yet) is answered after it. */
 	TAILQ_FOREACH(f, &lk->flights, entry)
-		if (!f->write && f->room != NULL && strcmp(f->room, room) == 0) {
+		if (!f->write && !f->gathered && f->room != NULL &&
+		    strcmp(f->room, room) == 0) {
 			f->stale = 1;
 			lk_flight_close(f);
 		}
@@ -335,6 +340,7 @@ lk_renew_age(uint64_t ttl, const char *room)
 }
 
 static void	lk_renew_fire(evutil_socket_t, short, void *);
+static void	lk_flight_done(void *, const struct up_result *);
 
 /* Gathers room for renewal; a full gathering is asked for first. */
 static void
@@ -390,6 +396,131 @@ lk_renew_fire(evutil_socket_t fd, short what, void *arg)
 	free(text);
 }
 
+/* The body of a ListRooms of the rooms of flights[0..n). */
+static char *
+lk_names_body(struct lk_flight **flights, size_t n)
+{
+	cJSON *body, *names;
+	char *text;
+	size_t i;
+
+	body = json_new_object();
+	names = json_new_array();
+	for (i = 0; i < n; i++)
+		json_append(names, json_new_string(flights[i]->room));
+	json_add_item(body, "names", names);
+	text = json_print(body);
+	cJSON_Delete(body);
+	return text;
+}
+
+/*
+ * Sends the one-room look-ups held back in this loop turn (lk_call), one
+ * alone as it was asked for, several on one ListRooms of all their names
+ * (the carrier), at most LK_GATHER_MAX a request.  After a quiet second
+ * every kept room has run out, and the first tokens asked for in 200 rooms
+ * at once would otherwise make 200 requests to LiveKit together, each
+ * waiting behind the others.
+ */
+static void
+lk_gather_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct lkclient *lk = arg;
+	const struct lk_method_info *mi = &methods[LK_LIST_ROOMS];
+	struct lk_flight *riders[LK_GATHER_MAX], *f;
+	char *text, *jwt;
+	size_t n;
+
+	(void)fd;
+	(void)what;
+	if ((n = lk_gather_take(lk, riders)) == 0)
+		return;
+	if (lk->ngather > 0)
+		event_active(lk->gather_ev, EV_TIMEOUT, 1);
+	if (n == 1)
+		f = riders[0];
+	else {
+		f = lk_flight_new(lk, mi->name, NULL);
+		lk_carry(f, riders, n);
+	}
+	if ((jwt = lk_token(lk, mi->grant, NULL)) == NULL) {
+		log_error("livekit %s: cannot sign a service token", mi->name);
+		f->up = upstream_fail(lk->up, "cannot sign a service token",
+		    lk_flight_done, f);
+		return;
+	}
+	text = lk_names_body(riders, n);
+	lk_flight_start(f, mi, jwt, text);
+	lk_forget(jwt);
+	free(text);
+}
+
+/*
+ * Answers look-up f from its carrier's answer: res, and (LK_OK) room, its
+ * room in it (taken), or NULL when LiveKit does not have it; bytes, the
+ * share of the answer's text that is the room's; shared, 1 when another
+ * look-up on the carrier was told first (the call is counted once).  As
+ * f's own answer would have been: {"rooms":[room]} or {"rooms":[]}, kept
+ * when found.
+ */
+static void
+lk_rider_answer(struct lk_flight *f, const struct lk_result *res,
+    cJSON *room, size_t bytes, int shared)
+{
+	struct lk_answer a;
+	struct lk_result own = *res;
+	struct lk_room *kept = NULL;
+	cJSON *rooms;
+
+	own.shared = shared;
+	memset(&a, 0, sizeof(a));
+	if (res->outcome == LK_OK) {
+		a.body = json_new_object();
+		rooms = json_new_array();
+		if (room != NULL)
+			json_append(rooms, room);
+		json_add_item(a.body, "rooms", rooms);
+		if ((kept = lk_keep(f, &a, bytes)) != NULL) {
+			own.body = kept->answer;
+			own.kept = kept;
+		} else
+			own.body = a.body;
+	}
+	f->up = NULL;
+	lk_flight_answer(f, &own);
+	lk_room_unref(kept);
+	lk_answer_clear(&a);
+}
+
+/* Answers each look-up still riding on carrier f from its answer. */
+static void
+lk_carrier_answer(struct lk_flight *f, struct lk_answer *a,
+    const struct lk_result *res, size_t len)
+{
+	cJSON *found[LK_GATHER_MAX] = { NULL };
+	char *names[LK_GATHER_MAX];
+	size_t i, n = 0;
+	int told = 0;
+
+	/* Its riders' answers may cancel other calls: not f itself. */
+	f->answering = 1;
+	if (res->outcome == LK_OK) {
+		for (i = 0; i < f->nriders; i++)
+			names[i] = f->riders[i] != NULL ?
+			    f->riders[i]->room : NULL;
+		n = lk_split_rooms(a->body, names, f->nriders, found);
+	}
+	for (i = 0; i < f->nriders; i++) {
+		if (f->riders[i] == NULL)	/* its calls all gave up */
+			cJSON_Delete(found[i]);
+		else {
+			lk_rider_answer(f->riders[i], res, found[i],
+			    n > 0 ? len / n + 1 : len, told);
+			told = 1;
+		}
+	}
+}
+
 static void
 lk_flight_done(void *arg, const struct up_result *r)
 {
@@ -428,6 +559,8 @@ lk_flight_done(void *arg, const struct up_result *r)
 		kept = lk_keep(f, &a, r->bodylen);
 	else if (f->batch != NULL && res.outcome == LK_OK)
 		lk_renew_keep(f, &a, r->bodylen);
+	else if (f->riders != NULL)
+		lk_carrier_answer(f, &a, &res, r->bodylen);
 	if (kept != NULL) {
 		res.body = kept->answer;
 		res.kept = kept;
@@ -524,6 +657,7 @@ lk_call(struct lkclient *lk, enum lk_method m, const char *room,
 	const char *one;
 	char *text, *key = NULL, *jwt, *cache_room = NULL;
 	uint64_t ttl, age;
+	int look_up = 0;	/* a one-room look-up the cache did not have */
 
 	if ((unsigned)m >= LK_METHOD_COUNT) {
 		cJSON_Delete(body);
@@ -547,6 +681,7 @@ lk_call(struct lkclient *lk, enum lk_method m, const char *room,
 			return lk_hit(lk, mi->name, kept, done, arg);
 		}
 		cache_room = xstrdup(one);
+		look_up = 1;
 	}
 	if (!mi->read && room != NULL && *room != '\0') {
 		lk_room_forget(lk, room);
@@ -564,6 +699,15 @@ lk_call(struct lkclient *lk, enum lk_method m, const char *room,
 			free(cache_room);
 			return lk_wait(f, done, arg);
 		}
+	}
+	if (look_up) {
+		/* Sent with the others of this loop turn (lk_gather_fire). */
+		free(text);
+		f = lk_flight_new(lk, mi->name, key);
+		f->room = cache_room;
+		c = lk_wait(f, done, arg);
+		lk_gather_add(lk, f);
+		return c;
 	}
 	if ((jwt = lk_token(lk, mi->grant, room)) == NULL) {
 		free(key);
@@ -637,10 +781,23 @@ lk_probe(struct lkclient *lk, lk_done_fn done, void *arg)
 	return c;
 }
 
+/* 1 when no look-up rides on carrier f any more. */
+static int
+lk_unridden(const struct lk_flight *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nriders; i++)
+		if (f->riders[i] != NULL)
+			return 0;
+	return 1;
+}
+
 int
 lk_cancel(struct lk_call *c)
 {
-	struct lk_flight *f;
+	struct lk_flight *f, *carrier;
+	int sent;
 
 	if (c == NULL || c->in_done)
 		return 0;	/* inside its own callback: freed after */
@@ -649,8 +806,16 @@ lk_cancel(struct lk_call *c)
 	free(c);
 	if (!TAILQ_EMPTY(&f->waiters) || f->answering)
 		return 0;	/* others still wait for the answer */
+	carrier = f->carrier;
+	sent = !f->gathered;
 	upstream_cancel(f->up);
 	lk_flight_free(f);
+	if (carrier == NULL)
+		return sent;
+	if (carrier->answering || !lk_unridden(carrier))
+		return 0;	/* the others on its carrier still wait */
+	upstream_cancel(carrier->up);
+	lk_flight_free(carrier);
 	return 1;
 }
 
@@ -665,12 +830,15 @@ lkclient_new(struct upstream *up, const struct conf *cf)
 	lk->conf = cf;
 	TAILQ_INIT(&lk->flights);
 	TAILQ_INIT(&lk->hits);
+	TAILQ_INIT(&lk->gather);
 	for (i = 0; i < LK_FLIGHT_BUCKETS; i++)
 		LIST_INIT(&lk->shared[i]);
 	lk->rooms = lkcache_new(LK_ROOM_CACHE_ENTRIES, LK_ROOM_CACHE_BYTES,
 	    lk_room_unref);
 	lk->hit_ev = event_new(upstream_base(up), -1, 0, lk_hits_fire, lk);
-	if (lk->hit_ev == NULL)
+	lk->gather_ev = event_new(upstream_base(up), -1, 0, lk_gather_fire,
+	    lk);
+	if (lk->hit_ev == NULL || lk->gather_ev == NULL)
 		fatal("lkclient: event_new failed");
 	if ((lk->trim = evtimer_new(upstream_base(up), lk_trim_fire,
 	    lk)) == NULL ||
@@ -710,6 +878,7 @@ lkclient_free(struct lkclient *lk)
 	event_free(lk->renew_ev);
 	lkcache_free(lk->rooms);
 	event_free(lk->hit_ev);
+	event_free(lk->gather_ev);
 	event_free(lk->trim);
 	free(lk);
 }

@@ -91,16 +91,33 @@ lk_renew_clear(struct lkclient *lk)
 		free(lk->renew[--lk->nrenew]);
 }
 
-/* The index of name among f's rooms still to keep, or -1. */
-static long
-batch_index(const struct lk_flight *f, const char *name)
+size_t
+lk_split_rooms(cJSON *body, char *const *names, size_t n, cJSON **found)
 {
-	size_t i;
+	cJSON *rooms = NULL, *room;
+	const char *name;
+	size_t i, count = 0;
+	int used;
 
-	for (i = 0; i < f->nbatch; i++)
-		if (f->batch[i] != NULL && strcmp(f->batch[i], name) == 0)
-			return (long)i;
-	return -1;
+	if (!cJSON_IsArray(rooms = cJSON_GetObjectItemCaseSensitive(body,
+	    "rooms")))
+		return 0;
+	while ((room = rooms->child) != NULL) {
+		cJSON_DetachItemViaPointer(rooms, room);
+		count++;
+		used = 0;
+		if (json_get_string(room, "name", &name) == JG_OK)
+			for (i = 0; i < n; i++)
+				if (names[i] != NULL && found[i] == NULL &&
+				    strcmp(names[i], name) == 0) {
+					found[i] = used ? json_duplicate(room) :
+					    room;
+					used = 1;
+				}
+		if (!used)
+			cJSON_Delete(room);
+	}
+	return count;
 }
 
 /* Keeps room (taken) as the answer to a look-up of its one name. */
@@ -121,33 +138,21 @@ void
 lk_renew_keep(struct lk_flight *f, struct lk_answer *a, size_t len)
 {
 	struct lkclient *lk = f->lk;
-	cJSON *rooms = NULL, *room;
-	const char *name;
+	cJSON *found[LK_RENEW_MAX] = { NULL };
 	uint64_t now, ttl = lk_room_ttl(lk);
-	size_t i, n, bytes;
-	long at;
+	size_t i, n;
 
-	if (ttl == 0 || f->nbatch == 0 ||
-	    !cJSON_IsArray(rooms = cJSON_GetObjectItemCaseSensitive(a->body,
-	    "rooms")))
+	if (ttl == 0 || f->nbatch == 0)
 		return;
-	n = (size_t)cJSON_GetArraySize(rooms);
-	bytes = n > 0 ? len / n + 1 : 0;
+	n = lk_split_rooms(a->body, f->batch, f->nbatch, found);
 	now = util_mono_ms();
 	lkcache_expire(lk->rooms, now, ttl);
-	while ((room = rooms->child) != NULL) {
-		cJSON_DetachItemViaPointer(rooms, room);
-		if (json_get_string(room, "name", &name) != JG_OK ||
-		    (at = batch_index(f, name)) == -1) {
-			cJSON_Delete(room);
-			continue;
-		}
-		keep_one(lk, f->batch[at], room, bytes, now);
-		free(f->batch[at]);
-		f->batch[at] = NULL;
-	}
-	/* Asked for, still unchanged, and not in the answer: gone. */
-	for (i = 0; i < f->nbatch; i++)
-		if (f->batch[i] != NULL)
+	for (i = 0; i < f->nbatch; i++) {
+		if (f->batch[i] == NULL)
+			continue;	/* changed meanwhile: not kept */
+		if (found[i] != NULL)
+			keep_one(lk, f->batch[i], found[i], len / n + 1, now);
+		else	/* asked for, still unchanged, and not there: gone */
 			lkcache_drop(lk->rooms, f->batch[i]);
+	}
 }

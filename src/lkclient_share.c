@@ -7,6 +7,9 @@
  * being joinable as it answers (lk_flight_close), or when the room it
  * looks up changes meanwhile.  A cache hit is a flight with no request,
  * answered from the loop by lk_hits_fire, never from inside lk_call.
+ * One-room look-ups that miss the room cache in one loop turn are held
+ * back (lk_gather_add) and ride on one request (the carrier, lk_carry),
+ * each still a flight of its own, with its own key and waiters.
  *
  * Calls nothing else of lkclient (see lkclient_internal.h).
  */
@@ -90,6 +93,26 @@ lk_memo_keep(const struct lk_result *res, void *memo,
 	return 0;
 }
 
+/* Unlinks f from the request it rides on, or a carrier from its riders. */
+static void
+lk_uncarry(struct lk_flight *f)
+{
+	struct lk_flight *c = f->carrier;
+	size_t i;
+
+	if (c != NULL)
+		for (i = 0; i < c->nriders; i++)
+			if (c->riders[i] == f)
+				c->riders[i] = NULL;
+	f->carrier = NULL;
+	for (i = 0; i < f->nriders; i++)
+		if (f->riders[i] != NULL)
+			f->riders[i]->carrier = NULL;
+	free(f->riders);
+	f->riders = NULL;
+	f->nriders = 0;
+}
+
 void
 lk_flight_free(struct lk_flight *f)
 {
@@ -98,6 +121,11 @@ lk_flight_free(struct lk_flight *f)
 		TAILQ_REMOVE(&f->lk->hits, f, hit_entry);
 		f->lk->nhits--;
 	}
+	if (f->gathered) {
+		TAILQ_REMOVE(&f->lk->gather, f, gather_entry);
+		f->lk->ngather--;
+	}
+	lk_uncarry(f);
 	TAILQ_REMOVE(&f->lk->flights, f, entry);
 	lk_room_unref(f->kept);
 	while (f->nbatch > 0)
@@ -108,8 +136,9 @@ lk_flight_free(struct lk_flight *f)
 	free(f);
 }
 
-/* Tells every waiter, in the order they came; the first is told it is
- * the call's owner (res.shared 0), the others that they shared it. */
+/* Tells every waiter, in the order they came; the first is told
+ * res->shared as given (0: it owns the call), the others that they
+ * shared it. */
 void
 lk_flight_answer(struct lk_flight *f, struct lk_result *res)
 {
@@ -117,7 +146,6 @@ lk_flight_answer(struct lk_flight *f, struct lk_result *res)
 
 	f->answering = 1;
 	lk_flight_close(f);
-	res->shared = 0;
 	while ((c = TAILQ_FIRST(&f->waiters)) != NULL) {
 		TAILQ_REMOVE(&f->waiters, c, entry);
 		c->in_done = 1;
@@ -214,4 +242,41 @@ lk_hit(struct lkclient *lk, const char *name, struct lk_room *kept,
 	if (lk->nhits++ == 0)
 		event_active(lk->hit_ev, EV_TIMEOUT, 1);
 	return lk_wait(f, done, arg);
+}
+
+void
+lk_gather_add(struct lkclient *lk, struct lk_flight *f)
+{
+	f->gathered = 1;
+	TAILQ_INSERT_TAIL(&lk->gather, f, gather_entry);
+	if (lk->ngather++ == 0)
+		event_active(lk->gather_ev, EV_TIMEOUT, 1);
+}
+
+size_t
+lk_gather_take(struct lkclient *lk, struct lk_flight **flights)
+{
+	struct lk_flight *f;
+	size_t n = 0;
+
+	while (n < LK_GATHER_MAX && (f = TAILQ_FIRST(&lk->gather)) != NULL) {
+		TAILQ_REMOVE(&lk->gather, f, gather_entry);
+		f->gathered = 0;
+		lk->ngather--;
+		flights[n++] = f;
+	}
+	return n;
+}
+
+void
+lk_carry(struct lk_flight *carrier, struct lk_flight **riders, size_t n)
+{
+	size_t i;
+
+	carrier->riders = xcalloc(n, sizeof(*carrier->riders));
+	carrier->nriders = n;
+	for (i = 0; i < n; i++) {
+		carrier->riders[i] = riders[i];
+		riders[i]->carrier = carrier;
+	}
 }

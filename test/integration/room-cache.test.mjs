@@ -6,10 +6,12 @@
 // room refuses the next join.  LKGATE_ROOM_CACHE_MS=0 keeps nothing.
 // A room still asked for in the second half of its time is looked up
 // again behind the answer from the cache.  /metrics counts the answers
-// from the cache apart from LiveKit calls.
+// from the cache apart from LiveKit calls.  Look-ups that miss the cache
+// in one loop turn ride on one ListRooms of all their names.
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
+import net from 'node:net';
 import { startEmulator } from '../emulator/emulator.mjs';
 import {
   AccessToken, RoomServiceClient, TokenVerifier, request, startLkgate,
@@ -68,6 +70,7 @@ async function metric(gw, sample) {
 }
 const HITS = 'lkgate_room_cache_hits_total';
 const LIST_OK = 'lkgate_livekit_calls_total{method="ListRooms",outcome="ok"}';
+const SHARED = 'lkgate_livekit_calls_shared_total';
 
 // A webhook as livekit-server signs it (see webhook.test.mjs).
 async function webhook(gw, event, room, extra = {}) {
@@ -224,6 +227,183 @@ describe('at the default room_cache_ms (1000)', () => {
       } finally {
         lk.setDelay(0);
       }
+    });
+});
+
+// Token requests for many rooms that reach lkgate together: connected
+// first, then written while lkgate is stopped (SIGSTOP), so that it reads
+// them all in one loop turn.  Each request closes its connection; answers
+// are {status, json}, or null for the requests whose client went away
+// (`gone`: their indexes, closed 100 ms after lkgate runs again).
+async function atOnce(gw, sub, rooms, gone = []) {
+  const sockets = await Promise.all(rooms.map(() => new Promise(
+    (resolve, reject) => {
+      const s = net.connect(gw.port, '127.0.0.1', () => resolve(s));
+      s.on('error', reject);
+    })));
+  const answers = sockets.map((s) => new Promise((resolve) => {
+    let text = '';
+    s.setEncoding('utf8');
+    s.on('data', (d) => { text += d; });
+    s.on('error', () => resolve(null));
+    s.on('close', () => {
+      if (text === '') return resolve(null);
+      const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+      resolve({ status: Number(text.split(' ')[1]), json: JSON.parse(body) });
+    });
+  }));
+  await sleep(100);		// accepted, and waiting for a request
+  const jwt = userJwt(sub);
+  gw.proc.kill('SIGSTOP');
+  try {
+    rooms.forEach((room, i) => {
+      const body = JSON.stringify({ room_name: room });
+      sockets[i].write('POST /api/livekit/token HTTP/1.1\r\n'
+        + 'Host: lkgate\r\nConnection: close\r\n'
+        + 'Content-Type: application/json\r\n'
+        + `Authorization: Bearer ${jwt}\r\n`
+        + `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    });
+    await sleep(100);		// every request in lkgate's socket buffers
+  } finally {
+    gw.proc.kill('SIGCONT');
+  }
+  if (gone.length > 0) {
+    await sleep(100);
+    for (const i of gone) sockets[i].destroy();
+  }
+  return Promise.all(answers);
+}
+
+describe('look-ups that miss together', () => {
+  let gw;
+  const names = [];
+
+  before(async () => {
+    gw = await gateway({ LKGATE_ROOM_CACHE_MS: '1000' });
+    for (let i = 0; i < 20; i++) names.push(`together-${i}`);
+    // bob is invited to all but the last; 'nowhere' LiveKit does not have.
+    for (const n of names) {
+      await makeRoom(gw, n, n === 'together-19' ? ['carol'] : ['bob']);
+    }
+  });
+  beforeEach(async () => {
+    await sleep(1100);		// nothing kept from the test before
+    lk.calls.length = 0;
+  });
+
+  it('ride on one ListRooms naming each room once, each answered as alone',
+    async () => {
+      const asked = [...names, 'nowhere'];
+      const list0 = await metric(gw, LIST_OK);
+      const shared0 = await metric(gw, SHARED);
+      const answers = await atOnce(gw, 'bob', asked);
+      const calls = lk.callsOf('ListRooms');
+      assert.equal(calls.length, 1, 'one ListRooms for 21 look-ups');
+      assert.equal(await metric(gw, LIST_OK) - list0, 1, 'counted once');
+      assert.equal(await metric(gw, SHARED) - shared0, 20,
+        'the others shared it');
+      assert.deepEqual([...calls[0].body.names].sort(), [...asked].sort());
+      const verifier = new TokenVerifier(LK_KEY, LK_SECRET);
+      for (let i = 0; i < 19; i++) {
+        assert.equal(answers[i].status, 200, JSON.stringify(answers[i]));
+        const claims = await verifier.verify(answers[i].json.token);
+        assert.equal(claims.video.room, asked[i]);
+        assert.equal(claims.sub, 'bob');
+      }
+      assert.equal(answers[19].status, 403, 'not invited');
+      assert.equal(answers[19].json.code, 'PERMISSION_DENIED');
+      assert.equal(answers[20].status, 404, 'LiveKit has no such room');
+      assert.equal(answers[20].json.code, 'ROOM_NOT_FOUND');
+      // What was found is kept, room by room; what was not, is not.
+      for (const n of names.slice(0, 5)) {
+        assert.equal((await token(gw, 'bob', n)).status, 200);
+      }
+      assert.equal(lk.callsOf('ListRooms').length, 1, 'kept');
+      assert.equal((await token(gw, 'bob', 'nowhere')).status, 404);
+      assert.equal(lk.callsOf('ListRooms').length, 2, 'asked for again');
+    });
+
+  it('the same room asked for twice together is looked up once',
+    async () => {
+      const asked = ['together-1', 'together-2', 'together-1'];
+      const answers = await atOnce(gw, 'bob', asked);
+      assert.deepEqual(answers.map((a) => a.status), [200, 200, 200]);
+      const calls = lk.callsOf('ListRooms');
+      assert.equal(calls.length, 1);
+      assert.deepEqual([...calls[0].body.names].sort(),
+        ['together-1', 'together-2']);
+    });
+
+  it('a failed ListRooms fails each look-up on it, and nothing is kept',
+    async () => {
+      lk.failNext('ListRooms', { code: 'unavailable', msg: 'node stale' });
+      const answers = await atOnce(gw, 'bob', names.slice(0, 10));
+      for (const a of answers) {
+        assert.equal(a.status, 503, JSON.stringify(a));
+        assert.equal(a.json.code, 'UPSTREAM_UNAVAILABLE');
+      }
+      assert.equal(lk.callsOf('ListRooms').length, 1);
+      const again = await atOnce(gw, 'bob', names.slice(0, 10));
+      assert.deepEqual(again.map((a) => a.status), Array(10).fill(200));
+      assert.equal(lk.callsOf('ListRooms').length, 2, 'looked up again');
+    });
+
+  it('more than 100 together: at most 100 names a ListRooms', async () => {
+    // Rooms made at LiveKit directly, with lkgate's metadata of one of its
+    // own rooms (bob invited), so that no write of lkgate's drops anything
+    // meanwhile.
+    const { metadata } = lk.rooms.get('together-0').room;
+    const many = [];
+    for (let i = 0; i < 130; i++) {
+      many.push(`many-${i}`);
+      lk.addRoom(`many-${i}`, { metadata });
+    }
+    // libevent's epoll reads 32 ready sockets a turn at first and doubles
+    // that each time a turn is full: the second round reads more than 100
+    // in one turn.
+    for (const round of [1, 2]) {
+      if (round === 2) {
+        await sleep(1100);
+        lk.calls.length = 0;
+      }
+      const answers = await atOnce(gw, 'bob', many);
+      assert.deepEqual(answers.map((a) => a.status), Array(130).fill(200));
+      const calls = lk.callsOf('ListRooms');
+      const sizes = calls.map((c) => c.body.names.length);
+      assert.ok(calls.length <= 4, `round ${round}: ${sizes}`);
+      assert.ok(sizes.every((n) => n <= 100), `round ${round}: ${sizes}`);
+      if (round === 2) assert.ok(sizes.includes(100), `${sizes}`);
+      assert.deepEqual(calls.flatMap((c) => c.body.names).sort(),
+        [...many].sort(), 'each room asked for once');
+    }
+  });
+
+  it('clients that go away do not stop the others riding with them',
+    async () => {
+      lk.setDelay(300);
+      let answers;
+      try {
+        answers = await atOnce(gw, 'bob', names.slice(0, 10),
+          [0, 2, 4, 6, 8]);
+      } finally {
+        lk.setDelay(0);
+      }
+      for (let i = 0; i < 10; i++) {
+        if (i % 2 === 0) assert.equal(answers[i], null, `${i} went away`);
+        else assert.equal(answers[i].status, 200, JSON.stringify(answers[i]));
+      }
+      assert.equal(lk.callsOf('ListRooms').length, 1);
+      // Every client gone: the ListRooms is given up, lkgate goes on.
+      lk.setDelay(300);
+      try {
+        answers = await atOnce(gw, 'bob', names.slice(10, 14), [0, 1, 2, 3]);
+      } finally {
+        lk.setDelay(0);
+      }
+      assert.deepEqual(answers, [null, null, null, null]);
+      await sleep(400);
+      assert.equal((await token(gw, 'bob', 'together-12')).status, 200);
     });
 });
 
