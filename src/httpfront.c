@@ -326,11 +326,10 @@ conn_scan_head(struct conn *c, struct evbuffer *buf, size_t n)
 }
 
 /*
- * Bytes of the next request arrived: from the first, it has header_timeout
- * to arrive whole; until its head is whole, its bytes are scanned for its
- * end and a NUL.  (Bytes that come while a request is served are the next
- * one's, sent ahead: they are not scanned, and evhttp reads them as
- * before.)
+ * Bytes of the next request arrived: until its head is whole, they are
+ * scanned for its end and a NUL, also those sent ahead while a request is
+ * served (pipelined); from the first byte that comes while none is, it
+ * has header_timeout to arrive whole.
  */
 static void
 conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
@@ -339,9 +338,9 @@ conn_input(struct evbuffer *buf, const struct evbuffer_cb_info *info,
 	struct conn *c = arg;
 	struct timeval tv = { 0, 0 };
 
-	if (info->n_added == 0 || c->rq != NULL)
+	if (info->n_added == 0)
 		return;
-	if (!c->head_armed) {
+	if (c->rq == NULL && !c->head_armed) {
 		tv.tv_sec = (time_t)c->front->rqf.gate->conf->header_timeout;
 		if (evtimer_add(c->timer, &tv) == -1)
 			fatal("evtimer_add failed");
@@ -581,13 +580,21 @@ front_request(struct evhttp_request *req, void *arg)
 	struct httpfront *front = arg;
 	struct conn *c;
 	struct rq *rq;
+	struct evbuffer *in;
+	size_t ahead;
 	int head_nul;
 
 	c = conn_get(front, evhttp_request_get_connection(req));
 	head_nul = c->head.nul;
-	/* The next request's head is scanned from its first byte. */
+	/* The next request's head is scanned from its first byte: what is
+	 * left of the input (evhttp has read this request whole) is the
+	 * start of the next, sent ahead, or nothing. */
 	headscan_reset(&c->head);
 	conn_listen_input(c, 1);
+	in = bufferevent_get_input(c->bev);
+	if ((ahead = evbuffer_get_length(in)) > 0 &&
+	    conn_scan_head(c, in, ahead))
+		conn_listen_input(c, 0);
 	rq = rq_new(&front->rqf, req, &c->rq);
 	if (rq_framing_ok(rq) == -1)
 		return;

@@ -413,6 +413,44 @@ describe('framing', () => {
     assert.match(c.data, /holds a NUL byte/);
   });
 
+  it('a NUL in a pipelined request, sent with the one before: 200, then 400', async () => {
+    const c = await connectFrom(gw.port, '127.0.0.1');
+    c.sock.write(Buffer.from('GET /health HTTP/1.1\r\nHost: x\r\n\r\n' +
+      `${sessionGet(KEY)}\x00tail\r\n\r\n`, 'latin1'));
+    assert.ok(await waitFor(() => c.closed, 3000), 'the connection stayed open');
+    const answers = c.data.match(/HTTP\/1\.1 \d{3}/g) ?? [];
+    assert.deepEqual(answers, ['HTTP/1.1 200', 'HTTP/1.1 400'], c.data);
+    assert.match(c.data, /holds a NUL byte/);
+  });
+
+  it('a NUL in a pipelined request that comes while the one before is served: 400', async () => {
+    const c = await connectFrom(gw.port, '127.0.0.1');
+    lk.setDelay(300);		// the first request waits for LiveKit
+    try {
+      c.sock.write(`${sessionGet(KEY)}\r\n\r\n`);
+      await pause(100);
+      c.sock.write(Buffer.from(`${sessionGet(KEY)}\x00tail\r\n\r\n`,
+        'latin1'));
+      assert.ok(await waitFor(() => c.closed, 3000),
+        'the connection stayed open');
+    } finally {
+      lk.setDelay(0);
+    }
+    const answers = c.data.match(/HTTP\/1\.1 \d{3}/g) ?? [];
+    assert.deepEqual(answers, ['HTTP/1.1 404', 'HTTP/1.1 400'], c.data);
+    assert.match(c.data, /holds a NUL byte/);
+  });
+
+  it('pipelined requests without a NUL are all answered', async () => {
+    const c = await connectFrom(gw.port, '127.0.0.1');
+    c.sock.write(`${sessionGet(KEY)}\r\n\r\n`.repeat(3) +
+      'GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.ok(await waitFor(() => c.closed, 3000), 'the connection stayed open');
+    const answers = c.data.match(/HTTP\/1\.1 \d{3}/g) ?? [];
+    assert.deepEqual(answers, ['HTTP/1.1 404', 'HTTP/1.1 404', 'HTTP/1.1 404',
+      'HTTP/1.1 200'], c.data);
+  });
+
   it('a NUL in a body is the body\'s (JSON) error, not the head\'s', async () => {
     const body = '{"user_id":"u\x00"}';
     const head = 'POST /api/sessions HTTP/1.1\r\nHost: x\r\n' +
