@@ -17,13 +17,17 @@ void	crypto_hmac_sha256(const void *key, size_t keylen, const void *msg,
  * An HMAC-SHA256 key prepared once for many messages: the hash states
  * after the inner and outer padded key, which crypto_hmac_sha256 would
  * otherwise recompute (two of the ~9 SHA-256 blocks of a LiveKit token)
- * for every message.  Immutable after crypto_hmac_key_new (never NULL);
+ * for every message.  It also keeps the inner state after the first
+ * 64-byte block of the last message that had one: a signer's tokens all
+ * begin with the same header and issuer, so the next one that begins
+ * alike skips that block too.  Each use may change that memo: one thread
+ * at a time.  crypto_hmac_key_new never returns NULL;
  * crypto_hmac_key_free wipes it.  Same MACs as crypto_hmac_sha256.
  */
 struct crypto_hmac_key;
 struct crypto_hmac_key *crypto_hmac_key_new(const void *key, size_t keylen);
 void	crypto_hmac_key_free(struct crypto_hmac_key *);
-void	crypto_hmac_sha256_with(const struct crypto_hmac_key *,
+void	crypto_hmac_sha256_with(struct crypto_hmac_key *,
 	    const void *msg, size_t msglen,
 	    unsigned char out[CRYPTO_SHA256_LEN]);
 

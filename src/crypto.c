@@ -75,6 +75,11 @@ crypto_sha256(const void *msg, size_t len, unsigned char out[CRYPTO_SHA256_LEN])
 struct crypto_hmac_key {
 	mbedtls_sha256_context	inner;
 	mbedtls_sha256_context	outer;
+	/* The inner state once the first block of the last message at least
+	 * a block long was hashed too, and that block. */
+	mbedtls_sha256_context	first;
+	unsigned char		first_block[HMAC_BLOCK];
+	int			have_first;
 };
 
 /* Starts ctx and hashes the key block k XORed with pad into it. */
@@ -109,6 +114,7 @@ crypto_hmac_key_new(const void *key, size_t keylen)
 	hk = xcalloc(1, sizeof(*hk));
 	hmac_pad_state(&hk->inner, k, 0x36);
 	hmac_pad_state(&hk->outer, k, 0x5c);
+	mbedtls_sha256_init(&hk->first);
 	explicit_bzero(k, sizeof(k));
 	return hk;
 }
@@ -121,23 +127,53 @@ crypto_hmac_key_free(struct crypto_hmac_key *hk)
 	/* mbedtls_sha256_free zeroes the contexts. */
 	mbedtls_sha256_free(&hk->inner);
 	mbedtls_sha256_free(&hk->outer);
+	mbedtls_sha256_free(&hk->first);
+	explicit_bzero(hk->first_block, sizeof(hk->first_block));
 	free(hk);
+}
+
+/*
+ * Starts ctx as the inner hash with as much of msg as a state kept in hk
+ * already holds (its first block, when the last message at least a block
+ * long began with the same); returns how many bytes of msg that was.
+ */
+static size_t
+hmac_inner_start(struct crypto_hmac_key *hk, mbedtls_sha256_context *ctx,
+    const unsigned char *msg, size_t msglen)
+{
+	if (msglen < HMAC_BLOCK) {
+		mbedtls_sha256_clone(ctx, &hk->inner);
+		return 0;
+	}
+	/* Not secret: the key is in neither operand. */
+	if (!hk->have_first ||
+	    memcmp(msg, hk->first_block, HMAC_BLOCK) != 0) {
+		mbedtls_sha256_clone(&hk->first, &hk->inner);
+		if (mbedtls_sha256_update_ret(&hk->first, msg, HMAC_BLOCK) != 0)
+			fatal("HMAC-SHA256 failed");
+		memcpy(hk->first_block, msg, HMAC_BLOCK);
+		hk->have_first = 1;
+	}
+	mbedtls_sha256_clone(ctx, &hk->first);
+	return HMAC_BLOCK;
 }
 
 /* H(K ^ opad || H(K ^ ipad || msg)), from copies of the prepared states,
  * so that one key may serve any number of callers. */
 void
-crypto_hmac_sha256_with(const struct crypto_hmac_key *hk, const void *msg,
+crypto_hmac_sha256_with(struct crypto_hmac_key *hk, const void *msg,
     size_t msglen, unsigned char out[CRYPTO_SHA256_LEN])
 {
 	mbedtls_sha256_context ctx;
 	unsigned char ih[CRYPTO_SHA256_LEN];
+	size_t done;
 
 	if (msg == NULL)
 		msg = "";
 	mbedtls_sha256_init(&ctx);
-	mbedtls_sha256_clone(&ctx, &hk->inner);
-	if (mbedtls_sha256_update_ret(&ctx, msg, msglen) != 0 ||
+	done = hmac_inner_start(hk, &ctx, msg, msglen);
+	if (mbedtls_sha256_update_ret(&ctx, (const unsigned char *)msg + done,
+	    msglen - done) != 0 ||
 	    mbedtls_sha256_finish_ret(&ctx, ih) != 0)
 		fatal("HMAC-SHA256 failed");
 	mbedtls_sha256_clone(&ctx, &hk->outer);

@@ -480,7 +480,7 @@ hs256_verifies(const void *secret, size_t secretlen, const struct jws *j)
 
 /* The same, with the key's padded hash states computed once. */
 static int
-hs256_verifies_with(const struct crypto_hmac_key *hk, const struct jws *j)
+hs256_verifies_with(struct crypto_hmac_key *hk, const struct jws *j)
 {
 	unsigned char mac[CRYPTO_SHA256_LEN];
 

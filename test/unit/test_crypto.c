@@ -158,6 +158,47 @@ test_hmac_prepared(void)
 	crypto_hmac_key_free(NULL);
 }
 
+/* The first-block memo of a prepared key: messages one after another
+ * that begin alike, or not, in the last byte of the block or the first
+ * after it, longer and shorter than a block, MAC as crypto_hmac_sha256
+ * does. */
+static void
+test_hmac_first_block(void)
+{
+	static const struct {
+		size_t	len;
+		size_t	flip;	/* the byte changed from the base; 999: none */
+	} seq[] = {
+		{ 300, 999 }, { 300, 64 }, { 64, 999 }, { 300, 63 },
+		{ 300, 999 }, { 10, 999 }, { 300, 999 }, { 65, 0 },
+		{ 63, 999 }, { 64, 63 }, { 200, 999 }, { 128, 100 },
+	};
+	unsigned char key[32], msg[300], a[CRYPTO_SHA256_LEN],
+	    b[CRYPTO_SHA256_LEN];
+	struct crypto_hmac_key *hk;
+	size_t i;
+	int same = 1;
+
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (unsigned char)(i * 11 + 1);
+	hk = crypto_hmac_key_new(key, sizeof(key));
+	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		memset(msg, 'm', sizeof(msg));
+		if (seq[i].flip < sizeof(msg))
+			msg[seq[i].flip] = 'x';
+		crypto_hmac_sha256(key, sizeof(key), msg, seq[i].len, a);
+		crypto_hmac_sha256_with(hk, msg, seq[i].len, b);
+		if (memcmp(a, b, sizeof(a)) != 0) {
+			tap_ok(0, "message %zu (%zu bytes, byte %zu changed)",
+			    i, seq[i].len, seq[i].flip);
+			same = 0;
+		}
+	}
+	crypto_hmac_key_free(hk);
+	ok(same, "a prepared key MACs messages that begin alike or not, one "
+	    "after another, as crypto_hmac_sha256 does");
+}
+
 static void
 test_hmac(void)
 {
@@ -401,6 +442,7 @@ main(void)
 {
 	test_hmac();
 	test_hmac_prepared();
+	test_hmac_first_block();
 	test_sha256_and_ct();
 	test_rsa();
 	test_rsa_sizes();
