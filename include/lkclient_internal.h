@@ -8,9 +8,11 @@
  *
  *   lkclient.c        the calls: methods, service tokens, Twirp requests,
  *                     the room cache's rules, lkclient_new/free
- *   lkclient_renew.c  the renewals of kept rooms gathered into one
- *                     ListRooms; the answer of a ListRooms of many names
- *                     split into one room a name
+ *   lkclient_renew.c  what goes into the room cache: a look-up's
+ *                     answer, the renewals of kept rooms gathered into one
+ *                     ListRooms, the answer of a ListRooms of many names
+ *                     split into one room a name (renewals, and look-ups
+ *                     that rode on one request)
  *   lkclient_share.c  the flights: one request to LiveKit and the calls
  *                     waiting on it, shared reads found by key, answers
  *                     given from the loop (cache hits), look-ups gathered
@@ -127,7 +129,7 @@ struct lkclient {
 	struct event		*gather_ev;	/* sends them */
 };
 
-/* lkclient_renew.c: renewals gathered (see there). */
+/* lkclient_renew.c: what is kept (see there). */
 uint64_t	 lk_room_ttl(const struct lkclient *);
 /* Adds room (copied) to the renewal being gathered; -1 when it is full
  * (LK_RENEW_MAX rooms): ask for those first. */
@@ -141,6 +143,17 @@ void		 lk_renew_clear(struct lkclient *);
  * for kept, taken from a's body; those it lacks dropped. */
 struct lk_answer;
 void		 lk_renew_keep(struct lk_flight *, struct lk_answer *, size_t len);
+/* The body of a ListRooms of names[0..n): {"names":[...]}, allocated. */
+char		*lk_names_text(char *const *names, size_t n);
+/* Keeps the answer a of look-up f (its JSON text was len bytes) when it
+ * found the room and nothing changed it meanwhile, taking a's body;
+ * returns it with a reference for the caller, or NULL. */
+struct lk_room	*lk_keep(struct lk_flight *f, struct lk_answer *a, size_t len);
+/* Answers each look-up still riding on carrier f from its answer a
+ * (its JSON text len bytes) and result res, as if each had been sent
+ * alone; the first told owns the call (res.shared 0). */
+void		 lk_carrier_answer(struct lk_flight *f, struct lk_answer *a,
+		    const struct lk_result *res, size_t len);
 /* Moves each room of body's "rooms" (a ListRooms answer) to found[i],
  * names[i] being its name (NULL names match nothing; a name given twice
  * gets a copy for the second); rooms asked for by no name are deleted.

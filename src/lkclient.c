@@ -304,30 +304,6 @@ lkclient_forget_room(struct lkclient *lk, const char *room)
 }
 
 /*
- * Keeps the answer a of f's look-up (its JSON text was len bytes) when it
- * found the room and nothing changed it meanwhile, taking a's body.
- * Returns it with a reference for the caller, or NULL.
- */
-static struct lk_room *
-lk_keep(struct lk_flight *f, struct lk_answer *a, size_t len)
-{
-	struct lkclient *lk = f->lk;
-	struct lk_room *kept;
-	const cJSON *rooms = NULL;
-	uint64_t now, ttl = lk_room_ttl(lk);
-
-	if (ttl == 0 || f->stale ||
-	    json_get_array(a->body, "rooms", &rooms) != JG_OK ||
-	    cJSON_GetArraySize(rooms) < 1)
-		return NULL;
-	now = util_mono_ms();
-	lkcache_expire(lk->rooms, now, ttl);
-	kept = lk_room_keep(lk, f->room, a->body, len, 1, now);
-	a->body = NULL;
-	return kept;
-}
-
-/*
  * The age from which a kept room still asked for is looked up again: in
  * the second half of its time, so that a slow LiveKit still answers
  * before it runs out, at a point that differs from room to room, so that
@@ -366,21 +342,14 @@ lk_renew_fire(evutil_socket_t fd, short what, void *arg)
 	struct lkclient *lk = arg;
 	const struct lk_method_info *mi = &methods[LK_LIST_ROOMS];
 	struct lk_flight *f;
-	cJSON *body, *names;
 	char *batch[LK_RENEW_MAX], *text, *jwt;
-	size_t i, n;
+	size_t n;
 
 	(void)fd;
 	(void)what;
 	if ((n = lk_renew_take(lk, batch)) == 0)
 		return;
-	body = json_new_object();
-	names = json_new_array();
-	for (i = 0; i < n; i++)
-		json_append(names, json_new_string(batch[i]));
-	json_add_item(body, "names", names);
-	text = json_print(body);
-	cJSON_Delete(body);
+	text = lk_names_text(batch, n);
 	f = lk_flight_new(lk, mi->name, NULL);
 	f->batch = xcalloc(n, sizeof(*f->batch));
 	memcpy(f->batch, batch, n * sizeof(*batch));
@@ -394,24 +363,6 @@ lk_renew_fire(evutil_socket_t fd, short what, void *arg)
 	lk_flight_start(f, mi, jwt, text);
 	lk_forget(jwt);
 	free(text);
-}
-
-/* The body of a ListRooms of the rooms of flights[0..n). */
-static char *
-lk_names_body(struct lk_flight **flights, size_t n)
-{
-	cJSON *body, *names;
-	char *text;
-	size_t i;
-
-	body = json_new_object();
-	names = json_new_array();
-	for (i = 0; i < n; i++)
-		json_append(names, json_new_string(flights[i]->room));
-	json_add_item(body, "names", names);
-	text = json_print(body);
-	cJSON_Delete(body);
-	return text;
 }
 
 /*
@@ -428,8 +379,8 @@ lk_gather_fire(evutil_socket_t fd, short what, void *arg)
 	struct lkclient *lk = arg;
 	const struct lk_method_info *mi = &methods[LK_LIST_ROOMS];
 	struct lk_flight *riders[LK_GATHER_MAX], *f;
-	char *text, *jwt;
-	size_t n;
+	char *names[LK_GATHER_MAX], *text, *jwt;
+	size_t i, n;
 
 	(void)fd;
 	(void)what;
@@ -449,76 +400,12 @@ lk_gather_fire(evutil_socket_t fd, short what, void *arg)
 		    lk_flight_done, f);
 		return;
 	}
-	text = lk_names_body(riders, n);
+	for (i = 0; i < n; i++)
+		names[i] = riders[i]->room;
+	text = lk_names_text(names, n);
 	lk_flight_start(f, mi, jwt, text);
 	lk_forget(jwt);
 	free(text);
-}
-
-/*
- * Answers look-up f from its carrier's answer: res, and (LK_OK) room, its
- * room in it (taken), or NULL when LiveKit does not have it; bytes, the
- * share of the answer's text that is the room's; shared, 1 when another
- * look-up on the carrier was told first (the call is counted once).  As
- * f's own answer would have been: {"rooms":[room]} or {"rooms":[]}, kept
- * when found.
- */
-static void
-lk_rider_answer(struct lk_flight *f, const struct lk_result *res,
-    cJSON *room, size_t bytes, int shared)
-{
-	struct lk_answer a;
-	struct lk_result own = *res;
-	struct lk_room *kept = NULL;
-	cJSON *rooms;
-
-	own.shared = shared;
-	memset(&a, 0, sizeof(a));
-	if (res->outcome == LK_OK) {
-		a.body = json_new_object();
-		rooms = json_new_array();
-		if (room != NULL)
-			json_append(rooms, room);
-		json_add_item(a.body, "rooms", rooms);
-		if ((kept = lk_keep(f, &a, bytes)) != NULL) {
-			own.body = kept->answer;
-			own.kept = kept;
-		} else
-			own.body = a.body;
-	}
-	f->up = NULL;
-	lk_flight_answer(f, &own);
-	lk_room_unref(kept);
-	lk_answer_clear(&a);
-}
-
-/* Answers each look-up still riding on carrier f from its answer. */
-static void
-lk_carrier_answer(struct lk_flight *f, struct lk_answer *a,
-    const struct lk_result *res, size_t len)
-{
-	cJSON *found[LK_GATHER_MAX] = { NULL };
-	char *names[LK_GATHER_MAX];
-	size_t i, n = 0;
-	int told = 0;
-
-	/* Its riders' answers may cancel other calls: not f itself. */
-	f->answering = 1;
-	if (res->outcome == LK_OK) {
-		for (i = 0; i < f->nriders; i++)
-			names[i] = f->riders[i] != NULL ?
-			    f->riders[i]->room : NULL;
-		n = lk_split_rooms(a->body, names, f->nriders, found);
-	}
-	for (i = 0; i < f->nriders; i++) {
-		if (f->riders[i] == NULL)	/* its calls all gave up */
-			cJSON_Delete(found[i]);
-		else {
-			lk_rider_answer(f->riders[i], res, found[i],
-			    n > 0 ? len / n + 1 : len, told);
-			told = 1;
-		}
-	}
 }
 
 static void

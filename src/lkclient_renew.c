@@ -1,5 +1,9 @@
 /*
- * lkclient_renew: the renewals of kept rooms, gathered into one ListRooms.
+ * lkclient_renew: what goes into the room cache.  A look-up's answer is
+ * kept by lk_keep.  The look-ups that rode on one ListRooms of many names
+ * (the carrier, lkclient.c) are answered from it one by one, as if each
+ * had been sent alone (lk_carrier_answer).  And the renewals of kept
+ * rooms are gathered into one ListRooms:
  *
  * A room still asked for in the second half of its time in the room cache
  * is looked up again behind the kept answer (lkclient.h).  With many busy
@@ -154,5 +158,111 @@ lk_renew_keep(struct lk_flight *f, struct lk_answer *a, size_t len)
 			keep_one(lk, f->batch[i], found[i], len / n + 1, now);
 		else	/* asked for, still unchanged, and not there: gone */
 			lkcache_drop(lk->rooms, f->batch[i]);
+	}
+}
+
+char *
+lk_names_text(char *const *names, size_t n)
+{
+	cJSON *body, *list;
+	char *text;
+	size_t i;
+
+	body = json_new_object();
+	list = json_new_array();
+	for (i = 0; i < n; i++)
+		json_append(list, json_new_string(names[i]));
+	json_add_item(body, "names", list);
+	text = json_print(body);
+	cJSON_Delete(body);
+	return text;
+}
+
+/*
+ * Keeps the answer a of f's look-up (its JSON text was len bytes) when it
+ * found the room and nothing changed it meanwhile, taking a's body.
+ * Returns it with a reference for the caller, or NULL.
+ */
+struct lk_room *
+lk_keep(struct lk_flight *f, struct lk_answer *a, size_t len)
+{
+	struct lkclient *lk = f->lk;
+	struct lk_room *kept;
+	const cJSON *rooms = NULL;
+	uint64_t now, ttl = lk_room_ttl(lk);
+
+	if (ttl == 0 || f->stale ||
+	    json_get_array(a->body, "rooms", &rooms) != JG_OK ||
+	    cJSON_GetArraySize(rooms) < 1)
+		return NULL;
+	now = util_mono_ms();
+	lkcache_expire(lk->rooms, now, ttl);
+	kept = lk_room_keep(lk, f->room, a->body, len, 1, now);
+	a->body = NULL;
+	return kept;
+}
+
+/*
+ * Answers look-up f from its carrier's answer: res, and (LK_OK) room, its
+ * room in it (taken), or NULL when LiveKit does not have it; bytes, the
+ * share of the answer's text that is the room's; shared, 1 when another
+ * look-up on the carrier was told first (the call is counted once).  As
+ * f's own answer would have been: {"rooms":[room]} or {"rooms":[]}, kept
+ * when found.
+ */
+static void
+lk_rider_answer(struct lk_flight *f, const struct lk_result *res,
+    cJSON *room, size_t bytes, int shared)
+{
+	struct lk_answer a;
+	struct lk_result own = *res;
+	struct lk_room *kept = NULL;
+	cJSON *rooms;
+
+	own.shared = shared;
+	memset(&a, 0, sizeof(a));
+	if (res->outcome == LK_OK) {
+		a.body = json_new_object();
+		rooms = json_new_array();
+		if (room != NULL)
+			json_append(rooms, room);
+		json_add_item(a.body, "rooms", rooms);
+		if ((kept = lk_keep(f, &a, bytes)) != NULL) {
+			own.body = kept->answer;
+			own.kept = kept;
+		} else
+			own.body = a.body;
+	}
+	f->up = NULL;
+	lk_flight_answer(f, &own);
+	lk_room_unref(kept);
+	lk_answer_clear(&a);
+}
+
+void
+lk_carrier_answer(struct lk_flight *f, struct lk_answer *a,
+    const struct lk_result *res, size_t len)
+{
+	cJSON *found[LK_GATHER_MAX] = { NULL };
+	char *names[LK_GATHER_MAX];
+	size_t i, n = 0;
+	int told = 0;
+
+	/* Its riders' answers may cancel other calls: not f itself. */
+	f->answering = 1;
+	if (res->outcome == LK_OK) {
+		for (i = 0; i < f->nriders; i++)
+			names[i] = f->riders[i] != NULL ?
+			    f->riders[i]->room : NULL;
+		n = lk_split_rooms(a->body, names, f->nriders, found);
+	}
+	for (i = 0; i < f->nriders; i++) {
+		if (f->riders[i] == NULL)	/* its calls all gave up */
+			cJSON_Delete(found[i]);
+		else {
+			lk_rider_answer(f->riders[i], res, found[i],
+			    n > 0 ? len / n + 1 : len, told);
+			told = 1;
+		}
 	}
 }
