@@ -38,10 +38,11 @@
  * later calls join.
  *
  * This file makes the calls: the methods table, the service tokens, the
- * Twirp requests, the room cache's rules (what is kept, when it is
- * renewed, what drops it).  The mapping of answers to an lk_outcome is in
- * lkclient_map.c and the flights with their waiters in lkclient_share.c;
- * include/lkclient_internal.h says what they share.
+ * Twirp requests, the room cache's rules (when a room is looked up, held
+ * back or renewed, what drops it).  What goes into the cache from an
+ * answer is in lkclient_renew.c, the mapping of answers to an lk_outcome
+ * in lkclient_map.c and the flights with their waiters in
+ * lkclient_share.c; include/lkclient_internal.h says what they share.
  */
 #include <sys/queue.h>
 

@@ -17,8 +17,9 @@
  * write, a webhook) is not kept from the answer, as for a one-room
  * look-up on its way.
  *
- * lkclient.c starts the call (lk_renew_fire takes the gathered names); this
- * file keeps the list and reads the answer.
+ * lkclient.c starts the calls (lk_renew_fire takes the gathered names,
+ * lk_gather_fire the held-back look-ups); this file keeps the renewals'
+ * list and reads the answers.
  */
 #include <stdlib.h>
 #include <string.h>
